@@ -1,0 +1,95 @@
+"""LRS connection settings (pydantic-settings, prefix ``FORMATION_TIC_LRS_``).
+
+Library code never reads the environment: the CLI builds an :class:`LrsSettings`
+(from the environment, a ``.env`` file or a config file) and passes it in.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOMEPAGE = "https://ena.santeqc.example"
+"""Placeholder ENA home page: each organization sets its own (``FORMATION_TIC_LRS_HOMEPAGE``)."""
+
+
+class LrsSettings(BaseSettings):
+    """Where and how statements are sent. ``endpoint=None``: statements wait in the outbox."""
+
+    model_config = SettingsConfigDict(env_prefix="FORMATION_TIC_LRS_", extra="forbid")
+
+    endpoint: str | None = Field(
+        default=None,
+        description="xAPI endpoint, ending with /xAPI/ or similar (e.g. http://127.0.0.1:8100/xAPI/).",
+    )
+    username: str | None = None
+    password: SecretStr | None = None
+    homepage: str = Field(
+        default=DEFAULT_HOMEPAGE,
+        description="homePage of the organization's ENA, used in account actors.",
+    )
+    batch_size: int = Field(default=100, ge=1, le=10_000)
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
+    write_timeout: float = Field(default=30.0, gt=0)
+    statement_mode: Literal["signed-multipart", "jws-extension"] = "signed-multipart"
+    max_retries: int = Field(
+        default=8, ge=0, description="Retries of one batch within one flush before giving up."
+    )
+    backoff_base: float = Field(default=0.5, ge=0, description="First backoff delay (s).")
+    backoff_max: float = Field(default=60.0, ge=0, description="Longest backoff delay (s).")
+    platform: str = "formation-tic"
+    pull_overlap_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="Incremental pulls re-ask this much before the last stored time.",
+    )
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint_ends_with_slash(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        value = value.strip()
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("l'adresse du LRS doit commencer par http:// ou https://")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def configured(self) -> bool:
+        """True when an endpoint is set (otherwise statements wait in the outbox)."""
+        return self.endpoint is not None
+
+    def safe_dump(self) -> dict[str, Any]:
+        """Settings as a dict with the password masked, for display."""
+        data = self.model_dump()
+        data["password"] = "********" if self.password else None
+        return data
+
+    @classmethod
+    def from_file(cls, path: Path, **overrides: Any) -> LrsSettings:
+        """Load settings from a TOML, YAML or JSON file (keys without the env prefix).
+
+        Environment variables still win over the file, as with any pydantic-settings source.
+        """
+        import json
+
+        text = path.read_text(encoding="utf-8")
+        data: dict[str, Any]
+        if path.suffix == ".toml":
+            import tomllib
+
+            data = tomllib.loads(text)
+            data = data.get("lrs", data)
+        elif path.suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+            data = data.get("lrs", data)
+        else:
+            data = json.loads(text)
+        env_values = cls().model_dump(exclude_unset=True)
+        return cls(**{**data, **env_values, **overrides})

@@ -1,0 +1,1 @@
+"""Scenario authoring kit: file format, checker, notebook and book compiler, quiz runtime."""
