@@ -103,9 +103,7 @@ def _parse_form(text: str, origin: str) -> FormContent:
     except yaml.YAMLError as exc:
         raise FormError(f"formulaire illisible ({origin}) : {exc}") from exc
     if not isinstance(data, dict) or data.get("schema_version") != FORM_SCHEMA_VERSION:
-        raise FormError(
-            f"formulaire {origin} : schema_version {FORM_SCHEMA_VERSION} attendu"
-        )
+        raise FormError(f"formulaire {origin} : schema_version {FORM_SCHEMA_VERSION} attendu")
     try:
         form = FormContent.model_validate(data)
     except ValueError as exc:
@@ -122,7 +120,9 @@ def _parse_form(text: str, origin: str) -> FormContent:
     return form
 
 
-def available_forms(forms_dir: Path | None = None, form_id: str = "engagement") -> list[FormContent]:
+def available_forms(
+    forms_dir: Path | None = None, form_id: str = "engagement"
+) -> list[FormContent]:
     """Every version of a form, oldest first (``forms_dir`` None = the bundled forms)."""
     forms: list[FormContent] = []
     if forms_dir is None:
@@ -276,7 +276,10 @@ def validate_submission(form: FormContent, data: Mapping[str, Any]) -> Submissio
     expected = {c.id for c in form.engagements}
     for key in raw_commitments:
         if key not in expected:
-            err("commitments", f"Engagement inconnu dans ce formulaire : « {_clean_text(key)[:40]} ».")
+            err(
+                "commitments",
+                f"Engagement inconnu dans ce formulaire : « {_clean_text(key)[:40]} ».",
+            )
     for n, c in enumerate(form.engagements, start=1):
         if raw_commitments.get(c.id) is not True:
             err(

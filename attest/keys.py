@@ -88,7 +88,9 @@ def init_keys(
     )
     name = x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{establishment} – signature des attestations"),
+            x509.NameAttribute(
+                NameOID.COMMON_NAME, f"{establishment} – signature des attestations"
+            ),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, establishment),
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CA"),
         ]
@@ -157,6 +159,7 @@ def load_public_key(path: Path) -> rsa.RSAPublicKey:
     except OSError as exc:
         raise SigningKeyError(f"Clé publique illisible : {path} ({exc.strerror}).") from exc
     try:
+        key: object
         if b"BEGIN CERTIFICATE" in data:
             key = x509.load_pem_x509_certificate(data).public_key()
         else:

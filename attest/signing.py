@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -14,6 +15,17 @@ from .errors import AttestError
 from .keys import key_id
 
 _JWS = jwt.PyJWS()
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64url(segment: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (ValueError, TypeError):
+        return b"\x00invalid"
 
 
 class SignatureInvalid(AttestError):
@@ -39,6 +51,9 @@ def verify_jws(token: str, public_keys: Mapping[str, rsa.RSAPublicKey]) -> bytes
 
     Raises :class:`SignatureInvalid` (French message) on any problem.
     """
+    segments = token.split(".")
+    if len(segments) != 3 or any(_b64url(_unb64url(seg)) != seg for seg in segments):
+        raise SignatureInvalid("JWS mal formé (segments non canoniques)")
     try:
         header = _JWS.get_unverified_header(token)
     except jwt.PyJWTError as exc:
@@ -46,9 +61,7 @@ def verify_jws(token: str, public_keys: Mapping[str, rsa.RSAPublicKey]) -> bytes
     if header.get("alg") != "RS256":
         raise SignatureInvalid(f"algorithme de signature refusé : {header.get('alg')!r}")
     kid = header.get("kid")
-    candidates = (
-        [public_keys[kid]] if isinstance(kid, str) and kid in public_keys else []
-    )
+    candidates = [public_keys[kid]] if isinstance(kid, str) and kid in public_keys else []
     if not candidates:
         raise SignatureInvalid("signé par une clé inconnue (kid absent ou différent)")
     try:

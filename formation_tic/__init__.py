@@ -1,3 +1,3 @@
-"""formation-tic: application layer (CLI, settings) tying the scenarios, attest and lrs_export packages together."""
+"""formation-tic: the application layer (CLI, settings) over scenarios, attest and lrs_export."""
 
 __version__ = "0.1.0"

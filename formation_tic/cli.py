@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scenarios.cli import scenarios_group
+from scenarios.cli import build_command, scenarios_group
 
 
 @click.group()
@@ -14,3 +14,4 @@ def main() -> None:
 
 
 main.add_command(scenarios_group)
+main.add_command(build_command)

@@ -58,6 +58,13 @@ class LrsSettings(BaseSettings):
             raise ValueError("l'adresse du LRS doit commencer par http:// ou https://")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("homepage")
+    @classmethod
+    def _homepage_is_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")) or " " in value:
+            raise ValueError("homepage doit être l'adresse http(s) de l'ENA")
+        return value
+
     @property
     def configured(self) -> bool:
         """True when an endpoint is set (otherwise statements wait in the outbox)."""
@@ -78,7 +85,7 @@ class LrsSettings(BaseSettings):
         import json
 
         text = path.read_text(encoding="utf-8")
-        data: dict[str, Any]
+        data: Any
         if path.suffix == ".toml":
             import tomllib
 

@@ -17,10 +17,9 @@ import tincan
 from pydantic import BaseModel, ConfigDict, Field
 
 from lrs_export import vocabulary as V
+from scenarios.model import Branching, Scenario, Step
 
 if TYPE_CHECKING:
-    from scenarios.model import Scenario
-
     from lrs_export.outbox import Outbox
 
 JSONDict = dict[str, Any]
@@ -218,7 +217,7 @@ def scenario_activity(scenario: Scenario) -> tincan.Activity:
         "name": _lang(scenario.title),
         "extensions": tincan.Extensions({V.EXT_THEME: str(scenario.theme)}),
     }
-    if q.kind in ("single", "multiple"):
+    if not isinstance(q, Branching):
         definition.update(
             description=_lang(q.prompt),
             interaction_type="choice",
@@ -241,10 +240,10 @@ def scenario_activity(scenario: Scenario) -> tincan.Activity:
 def step_activity(scenario: Scenario, step_id: str) -> tincan.Activity:
     """One decision of a branching scenario, as a ``choice`` interaction (no correct answer)."""
     q = scenario.question
-    if q.kind != "branching":
+    if not isinstance(q, Branching):
         raise ValueError(f"scenario {scenario.id} is not branching")
     node = q.node(step_id)
-    if node is None or not hasattr(node, "choices"):
+    if not isinstance(node, Step):
         raise ValueError(f"unknown step {step_id!r} in scenario {scenario.id}")
     return tincan.Activity(
         id=V.step_iri(scenario.id, step_id),
@@ -254,7 +253,10 @@ def step_activity(scenario: Scenario, step_id: str) -> tincan.Activity:
             description=_lang(node.prompt),
             interaction_type="choice",
             choices=tincan.InteractionComponentList(
-                [tincan.InteractionComponent(id=c.id, description=_lang(c.text)) for c in node.choices]
+                [
+                    tincan.InteractionComponent(id=c.id, description=_lang(c.text))
+                    for c in node.choices
+                ]
             ),
         ),
     )
@@ -263,20 +265,36 @@ def step_activity(scenario: Scenario, step_id: str) -> tincan.Activity:
 # --- statements ----------------------------------------------------------------------------
 
 
-def initialized(attempt: Attempt, *, timestamp: datetime | None = None,
-                statement_id: uuid.UUID | str | None = None) -> JSONDict:
+def initialized(
+    attempt: Attempt,
+    *,
+    timestamp: datetime | None = None,
+    statement_id: uuid.UUID | str | None = None,
+) -> JSONDict:
     """The learner started an attempt of the module."""
-    return _statement(attempt, "initialized", module_activity(),
-                      timestamp=timestamp, statement_id=statement_id)
+    return _statement(
+        attempt, "initialized", module_activity(), timestamp=timestamp, statement_id=statement_id
+    )
 
 
-def experienced(attempt: Attempt, page_id: str, title: str, *, timestamp: datetime | None = None,
-                statement_id: uuid.UUID | str | None = None) -> JSONDict:
+def experienced(
+    attempt: Attempt,
+    page_id: str,
+    title: str,
+    *,
+    timestamp: datetime | None = None,
+    statement_id: uuid.UUID | str | None = None,
+) -> JSONDict:
     """The learner viewed a content page of the module."""
     page = _activity(V.page_iri(page_id), V.TYPE_PAGE, title)
-    return _statement(attempt, "experienced", page,
-                      context=_context(attempt, parent=[module_activity()]),
-                      timestamp=timestamp, statement_id=statement_id)
+    return _statement(
+        attempt,
+        "experienced",
+        page,
+        context=_context(attempt, parent=[module_activity()]),
+        timestamp=timestamp,
+        statement_id=statement_id,
+    )
 
 
 def answered(
@@ -302,8 +320,15 @@ def answered(
     context = _context(
         attempt, parent=[module_activity()], grouping=[theme_activity(str(scenario.theme))]
     )
-    return _statement(attempt, "answered", scenario_activity(scenario), result=result,
-                      context=context, timestamp=timestamp, statement_id=statement_id)
+    return _statement(
+        attempt,
+        "answered",
+        scenario_activity(scenario),
+        result=result,
+        context=context,
+        timestamp=timestamp,
+        statement_id=statement_id,
+    )
 
 
 def answered_step(
@@ -317,52 +342,103 @@ def answered_step(
     statement_id: uuid.UUID | str | None = None,
 ) -> JSONDict:
     """One decision of a branching scenario, with the path (node ids) visited so far."""
-    result = tincan.Result(response=choice_id, extensions=tincan.Extensions({V.EXT_PATH: list(path)}))
+    result = tincan.Result(
+        response=choice_id, extensions=tincan.Extensions({V.EXT_PATH: list(path)})
+    )
     context = _context(
         attempt,
         parent=[tincan.Activity(id=V.scenario_iri(scenario.id))],
         grouping=[module_activity(), theme_activity(str(scenario.theme))],
     )
-    return _statement(attempt, "answered", step_activity(scenario, step_id), result=result,
-                      context=context, timestamp=timestamp, statement_id=statement_id)
+    return _statement(
+        attempt,
+        "answered",
+        step_activity(scenario, step_id),
+        result=result,
+        context=context,
+        timestamp=timestamp,
+        statement_id=statement_id,
+    )
 
 
-def _module_result(verb_key: str, attempt: Attempt, success: bool | None, score_raw: float | None,
-                   score_max: float | None, timestamp: datetime | None,
-                   statement_id: uuid.UUID | str | None, completion: bool | None = None) -> JSONDict:
+def _module_result(
+    verb_key: str,
+    attempt: Attempt,
+    success: bool | None,
+    score_raw: float | None,
+    score_max: float | None,
+    timestamp: datetime | None,
+    statement_id: uuid.UUID | str | None,
+    completion: bool | None = None,
+) -> JSONDict:
     score = _score(score_raw, score_max) if score_raw is not None and score_max else None
     result = tincan.Result(success=success, score=score, completion=completion)
-    return _statement(attempt, verb_key, module_activity(), result=result,
-                      timestamp=timestamp, statement_id=statement_id)
+    return _statement(
+        attempt,
+        verb_key,
+        module_activity(),
+        result=result,
+        timestamp=timestamp,
+        statement_id=statement_id,
+    )
 
 
-def passed(attempt: Attempt, *, score_raw: float, score_max: float,
-           timestamp: datetime | None = None,
-           statement_id: uuid.UUID | str | None = None) -> JSONDict:
+def passed(
+    attempt: Attempt,
+    *,
+    score_raw: float,
+    score_max: float,
+    timestamp: datetime | None = None,
+    statement_id: uuid.UUID | str | None = None,
+) -> JSONDict:
     """The learner passed the module (score at or above the threshold)."""
     return _module_result("passed", attempt, True, score_raw, score_max, timestamp, statement_id)
 
 
-def failed(attempt: Attempt, *, score_raw: float, score_max: float,
-           timestamp: datetime | None = None,
-           statement_id: uuid.UUID | str | None = None) -> JSONDict:
+def failed(
+    attempt: Attempt,
+    *,
+    score_raw: float,
+    score_max: float,
+    timestamp: datetime | None = None,
+    statement_id: uuid.UUID | str | None = None,
+) -> JSONDict:
     """The learner failed the module."""
     return _module_result("failed", attempt, False, score_raw, score_max, timestamp, statement_id)
 
 
-def completed(attempt: Attempt, *, success: bool | None = None, score_raw: float | None = None,
-              score_max: float | None = None, timestamp: datetime | None = None,
-              statement_id: uuid.UUID | str | None = None) -> JSONDict:
+def completed(
+    attempt: Attempt,
+    *,
+    success: bool | None = None,
+    score_raw: float | None = None,
+    score_max: float | None = None,
+    timestamp: datetime | None = None,
+    statement_id: uuid.UUID | str | None = None,
+) -> JSONDict:
     """The learner went through every scenario of the module."""
-    return _module_result("completed", attempt, success, score_raw, score_max, timestamp,
-                          statement_id, completion=True)
+    return _module_result(
+        "completed",
+        attempt,
+        success,
+        score_raw,
+        score_max,
+        timestamp,
+        statement_id,
+        completion=True,
+    )
 
 
-def terminated(attempt: Attempt, *, timestamp: datetime | None = None,
-               statement_id: uuid.UUID | str | None = None) -> JSONDict:
+def terminated(
+    attempt: Attempt,
+    *,
+    timestamp: datetime | None = None,
+    statement_id: uuid.UUID | str | None = None,
+) -> JSONDict:
     """The learner left the module (end of the attempt)."""
-    return _statement(attempt, "terminated", module_activity(),
-                      timestamp=timestamp, statement_id=statement_id)
+    return _statement(
+        attempt, "terminated", module_activity(), timestamp=timestamp, statement_id=statement_id
+    )
 
 
 def accepted(
@@ -389,8 +465,15 @@ def accepted(
         if result_extensions
         else tincan.Result(success=True)
     )
-    return _statement(attempt, "accepted", form_activity(form_version), result=result,
-                      context=context, timestamp=timestamp, statement_id=statement_id)
+    return _statement(
+        attempt,
+        "accepted",
+        form_activity(form_version),
+        result=result,
+        context=context,
+        timestamp=timestamp,
+        statement_id=statement_id,
+    )
 
 
 def answered_from_event(
@@ -410,12 +493,18 @@ def answered_from_event(
     if event.kind == "branching" and not event.final:
         if not event.step_id or not event.response:
             raise ValueError("branching step event without step_id/response")
-        return answered_step(attempt, scenario, event.step_id, event.response[-1],
-                             event.path, timestamp=timestamp)
+        return answered_step(
+            attempt, scenario, event.step_id, event.response[-1], event.path, timestamp=timestamp
+        )
     return answered(
-        attempt, scenario, event.response,
-        success=bool(event.correct), score_raw=event.score_raw, score_max=event.score_max,
-        path=event.path if event.kind == "branching" else (), timestamp=timestamp,
+        attempt,
+        scenario,
+        event.response,
+        success=bool(event.correct),
+        score_raw=event.score_raw,
+        score_max=event.score_max,
+        path=event.path if event.kind == "branching" else (),
+        timestamp=timestamp,
     )
 
 

@@ -75,9 +75,7 @@ def scenario_files(paths: Iterable[Path]) -> list[Path]:
     return sorted(files)
 
 
-def check_paths(
-    paths: Iterable[Path], profile: Profile, registry: Registry | None = None
-) -> CheckResult:
+def check_paths(paths: Iterable[Path], profile: Profile, registry: Registry | None = None) -> CheckResult:
     """Check every scenario file under ``paths``; never stops at the first problem."""
     registry = registry or load_registry()
     result = CheckResult([], [])
@@ -85,8 +83,11 @@ def check_paths(
     files = scenario_files(paths)
     if not files:
         result.problems.append(
-            Problem(Path(".").joinpath(*[str(p) for p in paths][:1]), Position(1, 1),
-                    "aucun fichier de scénario (.yaml) trouvé")
+            Problem(
+                Path(".").joinpath(*[str(p) for p in paths][:1]),
+                Position(1, 1),
+                "aucun fichier de scénario (.yaml) trouvé",
+            )
         )
     for path in files:
         loaded, problems = check_file(path, profile, registry)
@@ -96,8 +97,13 @@ def check_paths(
         sid = loaded.scenario.id
         if sid in first_seen:
             result.problems.append(
-                Problem(path, loaded.document.position(("id",)),
-                        f"identifiant en double : déjà utilisé dans {first_seen[sid]}", sid, "id")
+                Problem(
+                    path,
+                    loaded.document.position(("id",)),
+                    f"identifiant en double : déjà utilisé dans {first_seen[sid]}",
+                    sid,
+                    "id",
+                )
             )
             continue
         first_seen[sid] = path
@@ -200,10 +206,9 @@ def _resolve(loc: tuple[int | str, ...], data: Any) -> Path_:
     where: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            where.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
             where.append(part)
             node = node[part]
         elif isinstance(node, dict) and part in {"single", "multiple", "branching"}:
@@ -231,8 +236,7 @@ def _french_error(error: Any, data: Any) -> tuple[Path_, str]:
         return where, f"valeur inconnue « {error.get('input')} » ; valeurs permises : {allowed}"
     if kind == "union_tag_invalid":
         return where, (
-            f"type de question inconnu « {ctx.get('tag')} » ; valeurs permises : "
-            "single, multiple, branching"
+            f"type de question inconnu « {ctx.get('tag')} » ; valeurs permises : single, multiple, branching"
         )
     if kind == "union_tag_not_found":
         return (*where, "kind"), "champ obligatoire manquant (single, multiple ou branching)"
@@ -250,8 +254,9 @@ def _french_error(error: Any, data: Any) -> tuple[Path_, str]:
 def _semantic_problems(scenario: Scenario, registry: Registry) -> Iterator[tuple[Path_, str]]:
     for index, citation in enumerate(scenario.sections):
         if not registry.exists(citation):
-            yield ("sections", index), (
-                f"section inexistante « {citation} » (voir scenarios/data/sources.yaml)"
+            yield (
+                ("sections", index),
+                (f"section inexistante « {citation} » (voir scenarios/data/sources.yaml)"),
             )
     for where, text in _strings(scenario.model_dump(mode="json")):
         for number in inline_directive_sections(text):
@@ -287,8 +292,8 @@ def _branching_problems(q: Branching) -> Iterator[tuple[Path_, str]]:
     base: Path_ = ("question",)
     nodes = [*(s.id for s in q.steps), *(e.id for e in q.endings)]
     yield from _duplicate_ids(nodes[: len(q.steps)], (*base, "steps"))
-    yield from _duplicate_ids(nodes[len(q.steps):], (*base, "endings"))
-    for index, node_id in enumerate(nodes[len(q.steps):]):
+    yield from _duplicate_ids(nodes[len(q.steps) :], (*base, "endings"))
+    for index, node_id in enumerate(nodes[len(q.steps) :]):
         if node_id in nodes[: len(q.steps)]:
             yield (*base, "endings", index, "id"), f"« {node_id} » est à la fois une étape et une fin"
     steps = {s.id: s for s in q.steps}
@@ -300,11 +305,11 @@ def _branching_problems(q: Branching) -> Iterator[tuple[Path_, str]]:
         yield from _duplicate_ids([c.id for c in step.choices], (*base, "steps", si, "choices"))
         for ci, choice in enumerate(step.choices):
             if choice.goto not in steps and choice.goto not in endings:
-                yield (*base, "steps", si, "choices", ci, "goto"), (
-                    f"destination « {choice.goto} » introuvable (ni étape ni fin)"
+                yield (
+                    (*base, "steps", si, "choices", ci, "goto"),
+                    (f"destination « {choice.goto} » introuvable (ni étape ni fin)"),
                 )
-    edges = {s.id: [c.goto for c in s.choices if c.goto in steps or c.goto in endings]
-             for s in q.steps}
+    edges = {s.id: [c.goto for c in s.choices if c.goto in steps or c.goto in endings] for s in q.steps}
     reachable = _reachable(q.start, edges)
     for si, step in enumerate(q.steps):
         if step.id not in reachable:
@@ -347,7 +352,7 @@ def _find_cycle(start: str, edges: dict[str, list[str]]) -> list[str] | None:
         stack.append(node)
         for target in edges.get(node, []):
             if state.get(target) == 1:
-                return [*stack[stack.index(target):], target]
+                return [*stack[stack.index(target) :], target]
             if target not in state:
                 found = visit(target)
                 if found:

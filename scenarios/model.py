@@ -162,10 +162,8 @@ class Branching(_Strict):
 
     def node(self, node_id: str) -> Step | Ending | None:
         """The step or ending with this id, if any."""
-        for n in (*self.steps, *self.endings):
-            if n.id == node_id:
-                return n
-        return None
+        nodes: list[Step | Ending] = [*self.steps, *self.endings]
+        return next((n for n in nodes if n.id == node_id), None)
 
 
 Question = Annotated[SingleChoice | MultipleChoice | Branching, Field(discriminator="kind")]

@@ -1,0 +1,155 @@
+"""``formation-tic build``: check, compile notebooks, stage the book, build HTML offline."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .bank import BankError, load_bank
+from .model import Scenario, Theme
+from .notebooks import write_notebooks
+from .pages import bank_index, expand_scenario_lists, scenario_page
+from .profile import Profile, render
+
+Progress = Callable[[str], None]
+
+BANK_DIR = "banque"
+_STAGED_SUFFIXES = {".md", ".yml", ".yaml"}
+_EXTERNAL_REF = re.compile(
+    r"""<(?:script|link|img|iframe|source)\b[^>]*?\b(?:src|href)\s*=\s*["']((?:https?:)?//[^"']+)""",
+    re.IGNORECASE,
+)
+
+
+class BuildError(RuntimeError):
+    """The book could not be built."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build produced."""
+
+    scenarios: list[Scenario]
+    notebooks: list[Path]
+    html_dir: Path
+
+
+def stage_book(source: Path, staging: Path, scenarios: list[Scenario], profile: Profile) -> None:
+    """Copy the book sources to ``staging``, apply the profile, and generate the bank pages."""
+    if staging.exists():
+        shutil.rmtree(staging)
+    shutil.copytree(source, staging, ignore=shutil.ignore_patterns("_build", BANK_DIR))
+    for path in staging.rglob("*"):
+        if path.suffix in _STAGED_SUFFIXES and path.is_file():
+            text = path.read_text(encoding="utf-8")
+            try:
+                prefix = "../" * (len(path.relative_to(staging).parts) - 1) + f"{BANK_DIR}/"
+                text = expand_scenario_lists(text, scenarios, prefix)
+                text = render(text, profile)
+            except ValueError as exc:
+                raise BuildError(f"{source / path.relative_to(staging)} : {exc}") from exc
+            path.write_text(text, encoding="utf-8")
+    _add_bank_to_toc(staging / "_toc.yml", scenarios)
+    bank = staging / BANK_DIR
+    bank.mkdir()
+    (bank / "index.md").write_text(bank_index(scenarios), encoding="utf-8")
+    for scenario in scenarios:
+        (bank / f"{scenario.id}.md").write_text(scenario_page(scenario), encoding="utf-8")
+
+
+def _add_bank_to_toc(toc_path: Path, scenarios: list[Scenario]) -> None:
+    """List every generated scenario page under the ``banque/index`` entry of the staged toc."""
+    toc = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    entries = [s.id for s in sorted(scenarios, key=lambda s: (list(Theme).index(s.theme), s.id))]
+
+    def visit(node: Any) -> bool:
+        if isinstance(node, dict):
+            if node.get("file") == f"{BANK_DIR}/index":
+                node["sections"] = [{"file": f"{BANK_DIR}/{sid}"} for sid in entries]
+                return True
+            return any(visit(v) for v in node.values())
+        if isinstance(node, list):
+            return any(visit(v) for v in node)
+        return False
+
+    if not visit(toc):
+        raise BuildError(f"la table des matières ({toc_path.name}) doit contenir « file: {BANK_DIR}/index »")
+    toc_path.write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def external_references(html_dir: Path) -> list[tuple[Path, str]]:
+    """Scripts, styles, images or frames that a built page would fetch from another host."""
+    found = []
+    for page in html_dir.rglob("*.html"):
+        for url in _EXTERNAL_REF.findall(page.read_text(encoding="utf-8", errors="replace")):
+            found.append((page.relative_to(html_dir), url))
+    return found
+
+
+def run_jupyter_book(staging: Path, output: Path) -> None:
+    """Build HTML with Jupyter Book 1.x into ``output/_build/html``."""
+    exe = Path(sys.executable).with_name("jupyter-book")
+    command = [
+        str(exe) if exe.exists() else "jupyter-book",
+        "build",
+        str(staging),
+        "--path-output",
+        str(output),
+        "--builder",
+        "html",
+        "--quiet",
+    ]
+    proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise BuildError("échec de Jupyter Book :\n" + _sphinx_problems(proc.stdout + proc.stderr))
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _sphinx_problems(output: str) -> str:
+    """The lines of a Sphinx log that say what went wrong (without the traceback)."""
+    lines = [_ANSI.sub("", line) for line in output.splitlines()]
+    keep = []
+    for i, line in enumerate(lines):
+        if "WARNING" in line or "ERROR" in line or line.endswith("error:"):
+            keep.append(line.strip())
+            if line.endswith("error:") and i + 1 < len(lines):
+                keep.append("  " + lines[i + 1].strip())
+    return "\n".join(keep[-20:]) or "\n".join(lines[-15:])
+
+
+def build(
+    bank_paths: list[Path],
+    book_dir: Path,
+    work_dir: Path,
+    profile: Profile,
+    progress: Progress = lambda _m: None,
+) -> BuildResult:
+    """Check the bank (refuse on any problem), write notebooks and build the book offline."""
+    progress("1/4 Vérification des scénarios…")
+    scenarios = load_bank(bank_paths, profile)  # raises BankError
+    progress(f"2/4 Compilation de {len(scenarios)} carnet(s) Jupyter…")
+    notebooks = write_notebooks(scenarios, work_dir / "notebooks")
+    progress("3/4 Préparation des pages du livre…")
+    staging = work_dir / "book-src"
+    stage_book(book_dir, staging, scenarios, profile)
+    progress("4/4 Construction du livre HTML (Jupyter Book)…")
+    run_jupyter_book(staging, book_dir)
+    html_dir = book_dir / "_build" / "html"
+    leaks = external_references(html_dir)
+    if leaks:
+        listed = "\n".join(f"  {page} → {url}" for page, url in leaks[:10])
+        raise BuildError(f"le livre ferait des requêtes externes (hors ligne impossible) :\n{listed}")
+    return BuildResult(scenarios, notebooks, html_dir)
+
+
+__all__ = ["BankError", "BuildError", "BuildResult", "build", "external_references", "stage_book"]

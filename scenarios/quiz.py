@@ -1,0 +1,199 @@
+"""Quiz runtime: an ipywidgets component that shows one scenario and grades it in the kernel.
+
+The browser only sends which option is selected; the kernel maps it to a choice id of its own
+scenario copy and grades it (``grading``). Every answer is reported through ``on_answer``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+from markdown_it import MarkdownIt
+
+from .grading import AnswerEvent, BranchingRun, GradingError, choice_event, grade_choice
+from .model import THEME_LABELS, Branching, Ending, MultipleChoice, Scenario, SingleChoice, Step
+from .sources import load_registry
+
+AnswerCallback = Callable[[AnswerEvent], None]
+
+_md = MarkdownIt("commonmark", {"html": False})
+
+
+def markdown_html(text: str) -> str:
+    """Markdown to HTML, raw HTML escaped (scenario text is also checked to contain none)."""
+    return _md.render(text)
+
+
+def sources_line(scenario: Scenario) -> str:
+    """« Sources : section 5.3.1 ; FAQ télétravail, question 15 » for a scenario."""
+    registry = load_registry()
+    labels = "; ".join(registry.label(c) for c in scenario.sections)
+    return f"Sources : {labels}"
+
+
+def _status(text_html: str, ok: bool | None) -> str:
+    tone = {True: "ftic-ok", False: "ftic-ko", None: "ftic-info"}[ok]
+    return f'<div class="ftic-feedback {tone}" role="status" aria-live="polite">{text_html}</div>'
+
+
+class QuizWidget(widgets.VBox):
+    """One scenario, answerable with the keyboard, graded in the kernel."""
+
+    def __init__(self, scenario: Scenario, on_answer: AnswerCallback | None = None) -> None:
+        self.scenario = scenario
+        self.on_answer = on_answer
+        self.events: list[AnswerEvent] = []
+        self.finished = False
+        header = widgets.HTML(
+            f"<h2>{html.escape(scenario.title)}</h2>"
+            f'<p class="ftic-theme">Thème : {html.escape(THEME_LABELS[scenario.theme])}</p>'
+            f'<div class="ftic-situation">{markdown_html(scenario.situation)}</div>'
+        )
+        self.feedback = widgets.HTML("")
+        self.body = widgets.VBox()
+        super().__init__([header, self.body, self.feedback])
+        self.add_class("ftic-quiz")
+        question = scenario.question
+        if isinstance(question, Branching):
+            self.run = BranchingRun(scenario)
+            self._show_step()
+        else:
+            self._show_choices(question)
+
+    # -- reporting ---------------------------------------------------------
+    def _report(self, event: AnswerEvent) -> None:
+        self.events.append(event)
+        if event.final:
+            self.finished = True
+        if self.on_answer is not None:
+            self.on_answer(event)
+
+    # -- single and multiple choice -----------------------------------------
+    def _show_choices(self, question: SingleChoice | MultipleChoice) -> None:
+        prompt = widgets.HTML(f'<p class="ftic-prompt" id="ftic-prompt">{html.escape(question.prompt)}</p>')
+        self.submit = widgets.Button(
+            description="Valider ma réponse", button_style="primary", tooltip="Valider ma réponse"
+        )
+        self.submit.on_click(lambda _b: self.answer_selected())
+        if isinstance(question, SingleChoice):
+            self.selector: widgets.RadioButtons | None = widgets.RadioButtons(
+                options=[(c.text, c.id) for c in question.choices],
+                value=None,
+                description="Réponse",
+                layout=widgets.Layout(width="auto"),
+                style={"description_width": "initial"},
+            )
+            self.boxes: list[widgets.Checkbox] = []
+            controls: list[widgets.Widget] = [self.selector]
+        else:
+            self.selector = None
+            self.boxes = [
+                widgets.Checkbox(
+                    value=False, description=c.text, indent=False, layout=widgets.Layout(width="auto")
+                )
+                for c in question.choices
+            ]
+            controls = [widgets.HTML("<p><em>Cochez toutes les bonnes réponses.</em></p>"), *self.boxes]
+        self.body.children = [prompt, *controls, self.submit]
+
+    def selected_ids(self) -> list[str]:
+        """The choice ids currently selected, mapped in the kernel from the widget state."""
+        question = self.scenario.question
+        assert isinstance(question, SingleChoice | MultipleChoice)
+        if self.selector is not None:
+            return [] if self.selector.value is None else [str(self.selector.value)]
+        return [c.id for c, box in zip(question.choices, self.boxes, strict=True) if box.value]
+
+    def answer_selected(self) -> bool | None:
+        """Grade what is selected now; returns the grade or None if nothing valid was chosen."""
+        if self.finished:
+            return None
+        question = self.scenario.question
+        assert isinstance(question, SingleChoice | MultipleChoice)
+        chosen = self.selected_ids()
+        if not chosen:
+            self.feedback.value = _status("Choisissez au moins une réponse avant de valider.", None)
+            return None
+        try:
+            grade = grade_choice(question, chosen)
+        except GradingError as exc:
+            self.feedback.value = _status(html.escape(str(exc)), None)
+            return None
+        for control in [self.selector, *self.boxes, self.submit]:
+            if control is not None:
+                control.disabled = True
+        verdict = "Bonne réponse." if grade.correct else "Ce n'est pas la bonne réponse."
+        texts = {c.id: c.text for c in question.choices}
+        items = "".join(
+            f"<li><strong>{'✔' if ok else '✘'} {html.escape(texts[cid])}</strong>"
+            f"{' (non cochée)' if cid not in grade.selected else ''}"
+            f"{markdown_html(fb)}</li>"
+            for cid, fb, ok in grade.feedback
+        )
+        self.feedback.value = _status(
+            f"<p><strong>{verdict}</strong></p><ul>{items}</ul>{self._closing()}", grade.correct
+        )
+        self._report(choice_event(self.scenario, grade))
+        return grade.correct
+
+    # -- branching ---------------------------------------------------------
+    def _show_step(self, choice_feedback: str | None = None) -> None:
+        node = self.run.current
+        before = _status(markdown_html(choice_feedback), None) if choice_feedback else ""
+        if isinstance(node, Ending):
+            self.body.children = []
+            passed = self.run.passed
+            verdict = "Issue favorable." if passed else "Issue défavorable."
+            self.feedback.value = before + _status(
+                f"<p><strong>{verdict}</strong></p>{markdown_html(node.feedback)}{self._closing()}",
+                passed,
+            )
+            return
+        assert isinstance(node, Step)
+        self.feedback.value = before
+        prompt = widgets.HTML(f'<p class="ftic-prompt">{html.escape(node.prompt)}</p>')
+        self.selector = widgets.RadioButtons(
+            options=[(c.text, c.id) for c in node.choices],
+            value=None,
+            description="Décision",
+            layout=widgets.Layout(width="auto"),
+            style={"description_width": "initial"},
+        )
+        self.submit = widgets.Button(description="Continuer", button_style="primary", tooltip="Continuer")
+        self.submit.on_click(lambda _b: self.take_decision())
+        step_no = len(self.run.choices) + 1
+        counter = widgets.HTML(f'<p class="ftic-step">Décision {step_no}</p>')
+        self.body.children = [counter, prompt, self.selector, self.submit]
+
+    def take_decision(self) -> None:
+        """Take the selected choice of the current branching step."""
+        if self.finished or self.selector is None or self.selector.value is None:
+            if not self.finished:
+                self.feedback.value = _status("Choisissez une décision avant de continuer.", None)
+            return
+        try:
+            _node, choice_feedback, event = self.run.choose(str(self.selector.value))
+        except GradingError as exc:
+            self.feedback.value = _status(html.escape(str(exc)), None)
+            return
+        self._show_step(choice_feedback)
+        self._report(event)
+
+    # -- shared -------------------------------------------------------------
+    def _closing(self) -> str:
+        parts = []
+        if self.scenario.explanation:
+            parts.append(markdown_html(self.scenario.explanation))
+        parts.append(f'<p class="ftic-sources">{html.escape(sources_line(self.scenario))}</p>')
+        return "".join(parts)
+
+
+def show_scenario(data: dict[str, Any] | str, on_answer: AnswerCallback | None = None) -> QuizWidget:
+    """Build the quiz widget for a scenario given as a dict or JSON text (used by notebooks)."""
+    if isinstance(data, str):
+        data = json.loads(data)
+    return QuizWidget(Scenario.model_validate(data), on_answer=on_answer)

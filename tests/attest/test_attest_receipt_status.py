@@ -1,0 +1,103 @@
+"""Receipts (escaping, offline) and renewal status."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from attest import (
+    AttestationRecord,
+    AttestationStore,
+    DirectiveInfo,
+    FormContent,
+    attestation_status,
+    render_receipt,
+)
+
+
+def test_receipt_escapes_every_value_and_works_offline(
+    tmp_path: Path,
+    form: FormContent,
+    directive: DirectiveInfo,
+    sign_one: Callable[..., AttestationRecord],
+) -> None:
+    with AttestationStore(tmp_path / "a.db") as store:
+        rec = sign_one(store)
+    evil = '<script>alert("x")</script>&"\''
+    hostile = rec.model_copy(
+        update={"full_name": evil, "job_title": evil, "direction": evil, "reason": evil}
+    )
+    html = render_receipt(hostile, form, directive, revoked_reason=evil)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&quot;&#x27;" in html
+    assert not re.search(r"(src|href)\s*=", html)  # nothing fetched: works offline
+    assert "<style>" in html and "@media print" in html
+    assert rec.verification_code in html and rec.record_hash in html
+    for c in form.engagements:  # the text signed is reproduced
+        assert c.sections_label in html
+    # A different form text (hash differs): commitments not claimed.
+    other = directive.model_copy(update={"version": "2099-01-01", "en_vigueur": "2099-01-01"})
+    assert "Ce que vous avez déclaré" not in render_receipt(rec, form, other)
+
+
+def _form_version(form: FormContent, version: str, minor: bool) -> FormContent:
+    return form.model_copy(update={"version": version, "changement_mineur": minor})
+
+
+@pytest.mark.parametrize(
+    ("new_directive", "new_form", "expected"),
+    [
+        (None, None, "a-jour"),
+        (("2025-01-01", True), None, "a-jour"),
+        (("2025-01-01", False), None, "a-renouveler"),
+        (None, ("1.1", True), "a-jour"),
+        (None, ("2", False), "a-renouveler"),
+        (("2025-01-01", True), ("1.1", True), "a-jour"),
+    ],
+)
+def test_renewal_rules(
+    tmp_path: Path,
+    form: FormContent,
+    directive: DirectiveInfo,
+    sign_one: Callable[..., AttestationRecord],
+    new_directive: tuple[str, bool] | None,
+    new_form: tuple[str, bool] | None,
+    expected: str,
+) -> None:
+    with AttestationStore(tmp_path / "a.db") as store:
+        sign_one(store, employee_number="5001")
+        current = directive
+        if new_directive:
+            current = directive.model_copy(
+                update={"version": new_directive[0], "version_mineure": new_directive[1]}
+            )
+        forms = [form]
+        if new_form:
+            forms.append(_form_version(form, *new_form))
+        status = attestation_status(store, "5001", current, forms)
+    assert status.state == expected, status.reasons
+    if expected == "a-renouveler":
+        assert status.label == "À renouveler"
+        assert "Nouvelle version" in status.reasons[0]
+
+
+def test_minor_after_major_still_needs_renewal(
+    tmp_path: Path,
+    form: FormContent,
+    directive: DirectiveInfo,
+    sign_one: Callable[..., AttestationRecord],
+) -> None:
+    """v1 signed; v2 (major) seen in the store; v2.1 minor current: v1 signers must renew."""
+    major = directive.model_copy(update={"version": "2025-01-01", "version_mineure": False})
+    minor = directive.model_copy(update={"version": "2025-02-01", "version_mineure": True})
+    with AttestationStore(tmp_path / "a.db") as store:
+        sign_one(store, employee_number="6001")
+        sign_one(store, employee_number="6002", directive=major)
+        assert attestation_status(store, "6001", minor, [form]).state == "a-renouveler"
+        assert attestation_status(store, "6002", minor, [form]).state == "a-jour"
+        # A new signature for the current version makes 6001 up to date again.
+        sign_one(store, employee_number="6001", directive=minor)
+        assert attestation_status(store, "6001", minor, [form]).state == "a-jour"
