@@ -31,9 +31,7 @@ def _settings() -> AttestSettings:
     try:
         return AttestSettings()
     except ValidationError as exc:
-        raise click.ClickException(
-            f"Configuration invalide (FORMATION_TIC_ATTEST_*) : {exc}"
-        ) from exc
+        raise click.ClickException(f"Configuration invalide (FORMATION_TIC_ATTEST_*) : {exc}") from exc
 
 
 def _public_keys(settings: AttestSettings, paths: Sequence[Path]) -> dict[str, rsa.RSAPublicKey]:
@@ -56,13 +54,9 @@ def _private_key(settings: AttestSettings) -> rsa.RSAPrivateKey:
         raise click.ClickException(str(exc)) from exc
 
 
-def _open_store(
-    db: Path | None, settings: AttestSettings, create: bool = False
-) -> AttestationStore:
+def _open_store(db: Path | None, settings: AttestSettings, create: bool = False) -> AttestationStore:
     try:
-        return AttestationStore(
-            db or settings.db_path, create=create, busy_timeout=settings.busy_timeout
-        )
+        return AttestationStore(db or settings.db_path, create=create, busy_timeout=settings.busy_timeout)
     except AttestError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -179,9 +173,7 @@ def verify_cmd(db: Path | None, public_keys: tuple[Path, ...], anchors: tuple[st
     default=None,
     help="Écrire aussi l'accusé de réception HTML dans ce fichier.",
 )
-def show_cmd(
-    code: str, db: Path | None, public_keys: tuple[Path, ...], receipt: Path | None
-) -> None:
+def show_cmd(code: str, db: Path | None, public_keys: tuple[Path, ...], receipt: Path | None) -> None:
     """Retrouver une attestation par son code de vérification et la vérifier."""
     settings = _settings()
     keys = _public_keys(settings, public_keys)
@@ -243,9 +235,7 @@ def status_cmd(employee: str, db: Path | None) -> None:
     settings = _settings()
     store = _open_store(db, settings)
     try:
-        status = attestation_status(
-            store, employee, load_directive(settings.profile_path), available_forms()
-        )
+        status = attestation_status(store, employee, load_directive(settings.profile_path), available_forms())
     except AttestError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

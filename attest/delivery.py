@@ -47,9 +47,7 @@ def attestation_statement(
         registration=uuid.UUID(record.quiz_registration),
         directive_version=record.directive_version,
     )
-    signed_at = dt.datetime.strptime(record.signed_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-        tzinfo=dt.UTC
-    )
+    signed_at = dt.datetime.strptime(record.signed_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
     return accepted(
         record.form_version,
         record.directive_version,

@@ -112,17 +112,13 @@ def _parse_form(text: str, origin: str) -> FormContent:
     if len(set(ids)) != len(ids):
         raise FormError(f"formulaire invalide ({origin}) : identifiants d'engagement en double")
     try:
-        form.declaration_text(
-            DirectiveInfo(numero="", titre="", en_vigueur="", version="", etablissement="")
-        )
+        form.declaration_text(DirectiveInfo(numero="", titre="", en_vigueur="", version="", etablissement=""))
     except (KeyError, IndexError, ValueError) as exc:
         raise FormError(f"formulaire invalide ({origin}) : variable inconnue {exc}") from exc
     return form
 
 
-def available_forms(
-    forms_dir: Path | None = None, form_id: str = "engagement"
-) -> list[FormContent]:
+def available_forms(forms_dir: Path | None = None, form_id: str = "engagement") -> list[FormContent]:
     """Every version of a form, oldest first (``forms_dir`` None = the bundled forms)."""
     forms: list[FormContent] = []
     if forms_dir is None:
@@ -246,8 +242,7 @@ def validate_submission(form: FormContent, data: Mapping[str, Any]) -> Submissio
         elif len(value) > limit:
             err(
                 field,
-                f"Le champ « {label} » ne doit pas dépasser {limit} caractères "
-                f"(actuellement {len(value)}).",
+                f"Le champ « {label} » ne doit pas dépasser {limit} caractères (actuellement {len(value)}).",
             )
         elif _FORBIDDEN.search(value):
             err(field, f"Le champ « {label} » ne doit pas contenir les caractères < ou >.")

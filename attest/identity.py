@@ -15,8 +15,7 @@ EMPLOYEE_NUMBER_PATTERN: Final = r"^[0-9]{4,10}$"
 EMPLOYEE_NUMBER_RE: Final = re.compile(EMPLOYEE_NUMBER_PATTERN)
 
 EMPLOYEE_NUMBER_HELP: Final = (
-    "Le numéro d'employé doit contenir de 4 à 10 chiffres, sans espace ni lettre "
-    "(par exemple 004512)."
+    "Le numéro d'employé doit contenir de 4 à 10 chiffres, sans espace ni lettre (par exemple 004512)."
 )
 
 IdentificationMethod = Literal["typed", "sso-header", "lms-launch"]

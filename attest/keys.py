@@ -35,9 +35,7 @@ class KeyFiles:
 
 def key_id(public_key: rsa.RSAPublicKey) -> str:
     """Key identifier: first 16 bytes (hex) of the SHA-256 of the DER SubjectPublicKeyInfo."""
-    der = public_key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()[:32]
 
 
@@ -79,18 +77,12 @@ def init_keys(
                 )
     key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     encryption: serialization.KeySerializationEncryption = (
-        serialization.BestAvailableEncryption(passphrase)
-        if passphrase
-        else serialization.NoEncryption()
+        serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     )
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     name = x509.Name(
         [
-            x509.NameAttribute(
-                NameOID.COMMON_NAME, f"{establishment} – signature des attestations"
-            ),
+            x509.NameAttribute(NameOID.COMMON_NAME, f"{establishment} – signature des attestations"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, establishment),
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CA"),
         ]

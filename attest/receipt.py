@@ -88,22 +88,14 @@ def render_receipt(
         "du courriel et de la messagerie instantanée</p>",
     ]
     if revoked_reason is not None:
-        parts.append(
-            f'<p class="revoque">Cet engagement a été révoqué. Raison : {e(revoked_reason)}</p>'
-        )
+        parts.append(f'<p class="revoque">Cet engagement a été révoqué. Raison : {e(revoked_reason)}</p>')
     parts += [
         "<p>Code de vérification :<br>",
         f'<span class="code">{e(record.verification_code)}</span></p>',
         f"<table>{table}</table>",
     ]
-    if (
-        form is not None
-        and directive is not None
-        and form.text_sha256(directive) == (record.form_sha256)
-    ):
-        items = "\n".join(
-            f"<li>{e(c.texte)} <em>({e(c.sections_label)})</em></li>" for c in form.engagements
-        )
+    if form is not None and directive is not None and form.text_sha256(directive) == (record.form_sha256):
+        items = "\n".join(f"<li>{e(c.texte)} <em>({e(c.sections_label)})</em></li>" for c in form.engagements)
         parts += [
             "<h2>Ce que vous avez déclaré</h2>",
             f"<p>{e(form.declaration_text(directive))}</p>",

@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from .canonical import canonical_json
 from .errors import AttestError
@@ -23,8 +25,8 @@ def _b64url(data: bytes) -> str:
 
 def _unb64url(segment: str) -> bytes:
     try:
-        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (ValueError, TypeError):
+        return base64.urlsafe_b64decode(segment.encode("ascii") + b"=" * (-len(segment) % 4))
+    except (ValueError, TypeError, UnicodeEncodeError):
         return b"\x00invalid"
 
 
@@ -49,28 +51,35 @@ def sign_attestation(
 def verify_jws(token: str, public_keys: Mapping[str, rsa.RSAPublicKey]) -> bytes:
     """Verify a compact RS256 JWS against the key named by its ``kid``; return the payload.
 
+    Implemented directly on ``cryptography`` (RSASSA-PKCS1-v1_5 + SHA-256, RFC 7515/7518),
+    refusing any other ``alg`` and any non-canonical base64url segment.
     Raises :class:`SignatureInvalid` (French message) on any problem.
     """
     segments = token.split(".")
-    if len(segments) != 3 or any(_b64url(_unb64url(seg)) != seg for seg in segments):
+    if len(segments) != 3:
+        raise SignatureInvalid("JWS mal formé (trois segments attendus)")
+    raw = [_unb64url(seg) for seg in segments]
+    if any(_b64url(r) != seg for r, seg in zip(raw, segments, strict=True)):
         raise SignatureInvalid("JWS mal formé (segments non canoniques)")
     try:
-        header = _JWS.get_unverified_header(token)
-    except jwt.PyJWTError as exc:
-        raise SignatureInvalid(f"JWS illisible ({exc})") from exc
-    if header.get("alg") != "RS256":
-        raise SignatureInvalid(f"algorithme de signature refusé : {header.get('alg')!r}")
+        header = json.loads(raw[0])
+    except ValueError as exc:
+        raise SignatureInvalid("en-tête JWS illisible") from exc
+    if not isinstance(header, dict) or header.get("alg") != "RS256":
+        alg = header.get("alg") if isinstance(header, dict) else None
+        raise SignatureInvalid(f"algorithme de signature refusé : {alg!r}")
+    if header.get("crit"):
+        raise SignatureInvalid("en-tête JWS « crit » non pris en charge")
     kid = header.get("kid")
-    candidates = [public_keys[kid]] if isinstance(kid, str) and kid in public_keys else []
-    if not candidates:
+    public_key = public_keys.get(kid) if isinstance(kid, str) else None
+    if public_key is None:
         raise SignatureInvalid("signé par une clé inconnue (kid absent ou différent)")
+    signing_input = f"{segments[0]}.{segments[1]}".encode("ascii")
     try:
-        decoded = _JWS.decode_complete(token, candidates[0], algorithms=["RS256"])
-    except jwt.PyJWTError as exc:
-        raise SignatureInvalid(f"signature invalide ({exc})") from exc
-    payload = decoded["payload"]
-    assert isinstance(payload, bytes)
-    return payload
+        public_key.verify(raw[2], signing_input, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature as exc:
+        raise SignatureInvalid("signature invalide") from exc
+    return raw[1]
 
 
 def payload_fields(payload: bytes) -> dict[str, Any]:

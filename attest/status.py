@@ -41,9 +41,7 @@ class EmployeeStatus(BaseModel):
     record: AttestationRecord | None = None
 
 
-def directive_history(
-    seen: Sequence[tuple[str, bool]], current: DirectiveInfo
-) -> list[tuple[str, bool]]:
+def directive_history(seen: Sequence[tuple[str, bool]], current: DirectiveInfo) -> list[tuple[str, bool]]:
     """Versions seen (first appearance order) then the profile's current one, minor flags."""
     history: dict[str, bool] = {}
     for version, minor in seen:

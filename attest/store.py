@@ -167,9 +167,7 @@ class AttestationStore:
 
     def for_employee(self, employee_number: str) -> list[AttestationRecord]:
         """Every record (attestations and revocations) of one person, in chain order."""
-        rows = self.db[TABLE].rows_where(
-            "employee_number = ?", [employee_number.strip()], order_by="seq"
-        )
+        rows = self.db[TABLE].rows_where("employee_number = ?", [employee_number.strip()], order_by="seq")
         return [record_from_row(r) for r in rows]
 
     def directive_versions(self) -> list[tuple[str, bool]]:

@@ -22,9 +22,7 @@ from .record import COLUMNS, GENESIS_HASH, UNSIGNED_COLUMNS, from_column
 from .signing import SignatureInvalid, verify_jws
 from .store import TABLE
 
-Problem = Literal[
-    "signature", "altered", "moved", "removed", "chain", "duplicate", "revocation", "anchor"
-]
+Problem = Literal["signature", "altered", "moved", "removed", "chain", "duplicate", "revocation", "anchor"]
 
 PROBLEM_LABELS: dict[str, str] = {
     "signature": "signature invalide",
@@ -159,8 +157,7 @@ def verify_rows(
         changed = sorted(
             n
             for n in COLUMNS
-            if n != "seq"
-            and (type(stored[n]) is not type(signed.get(n)) or stored[n] != signed.get(n))
+            if n != "seq" and (type(stored[n]) is not type(signed.get(n)) or stored[n] != signed.get(n))
         )
         if set(signed) != set(COLUMNS):
             changed.append("(liste des champs signés)")
@@ -239,9 +236,7 @@ def verify_rows(
         elif kind == "revocation":
             target = record.get("revokes")
             if not isinstance(target, str) or target not in revoked:
-                add(
-                    row, "revocation", "révoque une attestation absente plus haut dans le registre."
-                )
+                add(row, "revocation", "révoque une attestation absente plus haut dans le registre.")
             elif revoked[target]:
                 add(row, "revocation", "révoque une attestation déjà révoquée.")
             else:

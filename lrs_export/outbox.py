@@ -130,10 +130,15 @@ class Outbox:
     # --- transactions ------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction taken at once (BEGIN IMMEDIATE): no lock-upgrade deadlocks."""
+    def _tx(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction taken at once (BEGIN IMMEDIATE): no lock-upgrade deadlocks.
+
+        ``durable=False`` (status updates by the sender) skips the fsync of the commit: losing
+        a "sent" mark on power loss only means a harmless resend of the same ids.
+        """
         with self._lock:
             conn = self.db.conn
+            conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -298,7 +303,7 @@ class Outbox:
     def mark_sent(self, ids: Sequence[str]) -> None:
         """The LRS accepted (or already had) these statements."""
         now = _now()
-        with self._tx() as conn:
+        with self._tx(durable=False) as conn:
             conn.executemany(
                 "UPDATE statements SET status = 'sent', sent_at = ?, reason = NULL,"
                 " attempts = attempts + 1, last_attempt_at = ? WHERE id = ?",
@@ -325,7 +330,7 @@ class Outbox:
     def record_failure(self, ids: Sequence[str], error: str) -> None:
         """A transient failure (5xx, timeout, reset): the statements stay pending."""
         now = _now()
-        with self._tx() as conn:
+        with self._tx(durable=False) as conn:
             conn.executemany(
                 "UPDATE statements SET attempts = attempts + 1, last_attempt_at = ?,"
                 " last_error = ? WHERE id = ? AND status = 'pending'",

@@ -210,7 +210,7 @@ def _resolve(loc: tuple[int | str, ...], data: Any) -> Path_:
             isinstance(node, list) and isinstance(part, int) and part < len(node)
         ):
             where.append(part)
-            node = node[part]
+            node = node[part]  # type: ignore[index]
         elif isinstance(node, dict) and part in {"single", "multiple", "branching"}:
             continue
         else:
@@ -258,10 +258,13 @@ def _semantic_problems(scenario: Scenario, registry: Registry) -> Iterator[tuple
                 ("sections", index),
                 (f"section inexistante « {citation} » (voir scenarios/data/sources.yaml)"),
             )
+    listed = set(scenario.sections)
     for where, text in _strings(scenario.model_dump(mode="json")):
         for number in inline_directive_sections(text):
             if not registry.exists(number):
                 yield where, f"le texte cite une section inexistante de la directive : {number}"
+            elif number not in listed:
+                yield where, f"le texte cite la section {number}, absente de « sections »"
     question = scenario.question
     if isinstance(question, SingleChoice | MultipleChoice):
         yield from _duplicate_ids([c.id for c in question.choices], ("question", "choices"))

@@ -151,7 +151,7 @@ def bank_index(scenarios: Iterable[Scenario]) -> str:
         if theme not in by_theme:
             continue
         lines += [f"## {THEME_LABELS[theme]}", ""]
-        lines += [f"- [{s.title}]({s.id})" for s in sorted(by_theme[theme], key=lambda s: s.id)]
+        lines += [f"- [{s.title}]({s.id}.md)" for s in sorted(by_theme[theme], key=lambda s: s.id)]
         lines += [""]
     return "\n".join(lines)
 

@@ -55,9 +55,7 @@ def form() -> FormContent:
 
 
 @pytest.fixture
-def sign_one(
-    keys: Keys, form: FormContent, directive: DirectiveInfo
-) -> Callable[..., AttestationRecord]:
+def sign_one(keys: Keys, form: FormContent, directive: DirectiveInfo) -> Callable[..., AttestationRecord]:
     """Sign one attestation into a store: ``sign_one(store, employee_number=..., ...)``."""
 
     def _sign(store: AttestationStore, **overrides: Any) -> AttestationRecord:

@@ -48,9 +48,7 @@ def test_bad_setting_is_a_french_error(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "Configuration invalide" in result.output
 
 
-def test_verify_ok_then_names_tampered_row(
-    populated: Path, keys: Keys, env: dict[str, str]
-) -> None:
+def test_verify_ok_then_names_tampered_row(populated: Path, keys: Keys, env: dict[str, str]) -> None:
     runner = CliRunner()
     result = runner.invoke(
         attest_group,
@@ -112,9 +110,7 @@ def test_show_finds_and_verifies_and_writes_receipt(
 ) -> None:
     db = Path(env["FORMATION_TIC_ATTEST_DB_PATH"])
     with AttestationStore(db) as store:
-        rec = sign_one(
-            store, employee_number="2001", job_title="Agente & <adm>".replace("<adm>", "adm")
-        )
+        rec = sign_one(store, employee_number="2001", job_title="Agente & <adm>".replace("<adm>", "adm"))
     receipt = tmp_path / "recu.html"
     runner = CliRunner()
     code = rec.verification_code.lower().replace("-", " ")
@@ -126,9 +122,7 @@ def test_show_finds_and_verifies_and_writes_receipt(
     assert rec.verification_code in html and "Agente &amp; adm" in html
 
 
-def test_revoke_then_status_and_show(
-    env: dict[str, str], sign_one: Callable[..., AttestationRecord]
-) -> None:
+def test_revoke_then_status_and_show(env: dict[str, str], sign_one: Callable[..., AttestationRecord]) -> None:
     db = Path(env["FORMATION_TIC_ATTEST_DB_PATH"])
     with AttestationStore(db) as store:
         rec = sign_one(store, employee_number="3001")

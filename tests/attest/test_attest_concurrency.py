@@ -19,9 +19,7 @@ def test_concurrent_signers_build_one_valid_chain(tmp_path: Path, keys: Keys) ->
     ctx = mp.get_context("spawn")
     with ctx.Manager() as manager:
         barrier = manager.Barrier(WORKERS)
-        jobs = [
-            (str(db), str(keys.files.private_key), w, PER_WORKER, barrier) for w in range(WORKERS)
-        ]
+        jobs = [(str(db), str(keys.files.private_key), w, PER_WORKER, barrier) for w in range(WORKERS)]
         with ctx.Pool(WORKERS) as pool:
             done = pool.map(concurrent_signer, jobs)
     assert sum(done) == WORKERS * PER_WORKER
@@ -30,9 +28,7 @@ def test_concurrent_signers_build_one_valid_chain(tmp_path: Path, keys: Keys) ->
     assert report.count == WORKERS * PER_WORKER
     assert report.head_seq == WORKERS * PER_WORKER
     conn = sqlite3.connect(db)
-    (distinct,) = conn.execute(
-        "SELECT COUNT(DISTINCT employee_number) FROM attestations"
-    ).fetchone()
+    (distinct,) = conn.execute("SELECT COUNT(DISTINCT employee_number) FROM attestations").fetchone()
     (ids,) = conn.execute("SELECT COUNT(DISTINCT id) FROM attestations").fetchone()
     conn.close()
     assert distinct == ids == WORKERS * PER_WORKER

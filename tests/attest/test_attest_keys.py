@@ -27,9 +27,7 @@ def _paths(d: Path) -> tuple[Path, Path, Path]:
 
 def test_init_writes_private_key_0600_and_public_files(tmp_path: Path) -> None:
     priv, cert, pub = _paths(tmp_path)
-    files = init_keys(
-        priv, cert, pub, establishment="CISSS des Laurentides", key_size=TEST_KEY_SIZE
-    )
+    files = init_keys(priv, cert, pub, establishment="CISSS des Laurentides", key_size=TEST_KEY_SIZE)
     assert stat.S_IMODE(priv.stat().st_mode) == 0o600
     assert stat.S_IMODE(cert.stat().st_mode) == 0o644
     key = load_private_key(priv)

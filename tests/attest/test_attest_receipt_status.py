@@ -27,9 +27,7 @@ def test_receipt_escapes_every_value_and_works_offline(
     with AttestationStore(tmp_path / "a.db") as store:
         rec = sign_one(store)
     evil = '<script>alert("x")</script>&"\''
-    hostile = rec.model_copy(
-        update={"full_name": evil, "job_title": evil, "direction": evil, "reason": evil}
-    )
+    hostile = rec.model_copy(update={"full_name": evil, "job_title": evil, "direction": evil, "reason": evil})
     html = render_receipt(hostile, form, directive, revoked_reason=evil)
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&quot;&#x27;" in html

@@ -74,9 +74,11 @@ def test_changing_any_field_of_any_row_is_caught_and_named(
             _tamper(db, f"UPDATE attestations SET {column} = ? WHERE seq = ?", (new, row["seq"]))
             report = verify_store(db, keys.public)
             assert not report.ok, (column, row["seq"], where)
-            assert row["id"] in report.failing_ids() or (
-                column == "id" and new in report.failing_ids()
-            ), (column, row["seq"], [str(f) for f in report.findings])
+            assert row["id"] in report.failing_ids() or (column == "id" and new in report.failing_ids()), (
+                column,
+                row["seq"],
+                [str(f) for f in report.findings],
+            )
             db.unlink()
 
 
@@ -236,3 +238,25 @@ def test_verify_refuses_a_missing_or_foreign_file(tmp_path: Path, keys: Keys) ->
         verify_store(other, keys.public)
     with pytest.raises(StoreError, match="introuvable"):
         AttestationStore(tmp_path / "absent.db", create=False)
+
+
+def test_store_refuses_failed_quiz_and_form_mismatch(
+    tmp_path: Path, keys: Keys, form: Any, directive: Any
+) -> None:
+    from attest_testsupport import valid_values
+
+    from attest import QuizResult, validate_submission
+
+    sub = validate_submission(form, valid_values(form))
+    failed = QuizResult(registration=uuid.uuid4(), score=0.4, passed=False)
+    newer = form.model_copy(update={"version": "2"})
+    with AttestationStore(tmp_path / "a.db") as store:
+        with pytest.raises(StoreError, match="questionnaire"):
+            store.sign(sub, form, directive, failed, "typed", keys.private)
+        ok = QuizResult(registration=uuid.uuid4(), score=1.0)
+        with pytest.raises(StoreError, match="version du formulaire"):
+            store.sign(sub, newer, directive, ok, "typed", keys.private)
+        assert store.count() == 0
+        rec = store.sign(sub, form, directive, ok, "sso-header", keys.private)
+        assert store.count() == 1 and store.get(rec.id) == rec
+        assert store.find_by_code(rec.verification_code.lower()) == rec

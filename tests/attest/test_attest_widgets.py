@@ -35,9 +35,7 @@ def test_widget_refuses_then_accepts(form: FormContent, directive: DirectiveInfo
     assert "Merci !" in ui.message.value and ui.button.disabled
 
 
-def test_widget_prefilled_identity_and_store_error(
-    form: FormContent, directive: DirectiveInfo
-) -> None:
+def test_widget_prefilled_identity_and_store_error(form: FormContent, directive: DirectiveInfo) -> None:
     def refuse(_s: Submission) -> str:
         raise StoreError("Le questionnaire n'a pas été réussi.")
 
