@@ -26,22 +26,22 @@ from lrs_export.sender import Sender
 
 def make_statements(n: int) -> list[dict]:
     """n distinct statements built by the module's builders (copied with new ids)."""
-    attempt = S.Attempt(employee_number="1000001", homepage="https://ena.santeqc.example",
-                        directive_version="2022")
-    templates = [S.initialized(attempt), S.experienced(attempt, "p", "Page"),
-                 S.terminated(attempt)]
+    attempt = S.Attempt(
+        employee_number="1000001", homepage="https://ena.santeqc.example", directive_version="2022"
+    )
+    templates = [S.initialized(attempt), S.experienced(attempt, "p", "Page"), S.terminated(attempt)]
     return [{**templates[i % 3], "id": str(uuid.uuid4())} for i in range(n)]
 
 
 def raw(endpoint: str, auth: tuple[str, str], statements: list[dict], batch: int) -> float:
     """POST the statements in batches with plain httpx; return elapsed seconds."""
-    with httpx.Client(base_url=endpoint, auth=auth, timeout=60,
-                      headers={"X-Experience-API-Version": "1.0.3"}) as client:
+    with httpx.Client(
+        base_url=endpoint, auth=auth, timeout=60, headers={"X-Experience-API-Version": "1.0.3"}
+    ) as client:
         start = time.perf_counter()
         for i in range(0, len(statements), batch):
             body = json.dumps(statements[i : i + batch]).encode()
-            r = client.post("statements", content=body,
-                            headers={"Content-Type": "application/json"})
+            r = client.post("statements", content=body, headers={"Content-Type": "application/json"})
             r.raise_for_status()
         return time.perf_counter() - start
 
@@ -70,8 +70,10 @@ def main() -> None:
     rate_raw, rate_outbox = args.n / t_raw, args.n / t_total
     print(f"énoncés : {args.n}, lots de {args.batch}")
     print(f"httpx brut          : {rate_raw:8.0f} énoncés/s ({t_raw:.1f} s)")
-    print(f"boîte d'envoi+envoi : {rate_outbox:8.0f} énoncés/s ({t_total:.1f} s,"
-          f" dont mise en file {t_enqueue:.1f} s)")
+    print(
+        f"boîte d'envoi+envoi : {rate_outbox:8.0f} énoncés/s ({t_total:.1f} s,"
+        f" dont mise en file {t_enqueue:.1f} s)"
+    )
     print(f"ratio               : {rate_outbox / rate_raw:.2f}")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Static files; access logs carry no personal data but are kept off the console."""
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         return
 
 

@@ -55,9 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     patch_ralph_fs_backend()
     import uvicorn
 
-    uvicorn.run(
-        "ralph.api:app", host=args.host, port=args.port, log_level="warning", access_log=False
-    )
+    uvicorn.run("ralph.api:app", host=args.host, port=args.port, log_level="warning", access_log=False)
 
 
 if __name__ == "__main__":

@@ -145,9 +145,7 @@ def pull(
     """Importer les énoncés du LRS dans une table locale pour les rapports (reprenable)."""
     settings = _settings(ctx)
     filters = {
-        k: v
-        for k, v in {"verb": verb, "activity": activity, "registration": registration}.items()
-        if v
+        k: v for k, v in {"verb": verb, "activity": activity, "registration": registration}.items() if v
     }
     if since is not None and since.tzinfo is None:
         from datetime import UTC

@@ -26,9 +26,7 @@ TRANSIENT_ERRORS = (httpx.TimeoutException, httpx.TransportError)
 def build_http_client(settings: LrsSettings) -> httpx.Client:
     """An httpx client for the configured LRS (raises :class:`NotConfigured` without one)."""
     if not settings.endpoint:
-        raise NotConfigured(
-            "Aucun LRS n'est configuré : les énoncés restent dans la boîte d'envoi."
-        )
+        raise NotConfigured("Aucun LRS n'est configuré : les énoncés restent dans la boîte d'envoi.")
     auth = None
     if settings.username is not None and settings.password is not None:
         auth = httpx.BasicAuth(settings.username, settings.password.get_secret_value())
@@ -146,8 +144,7 @@ class LrsClient:
             response = self._get(self._resolve(url), query)
             if response.status_code != 200:
                 raise LrsProtocolError(
-                    f"Réponse inattendue du LRS (HTTP {response.status_code}) :"
-                    f" {response.text[:200]}"
+                    f"Réponse inattendue du LRS (HTTP {response.status_code}) : {response.text[:200]}"
                 )
             data = response.json()
             next_more = data.get("more") or None

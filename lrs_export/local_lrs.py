@@ -71,9 +71,7 @@ class LocalLrs:
         return LrsSettings.model_validate(values)
 
     def _env(self) -> dict[str, str]:
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("RALPH_", "FORMATION_TIC_"))
-        }
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("RALPH_", "FORMATION_TIC_"))}
         env.update(
             RALPH_RUNSERVER_BACKEND="fs",
             RALPH_AUTH_FILE=str(self.data_dir / "auth.json"),
@@ -197,3 +195,42 @@ class LocalLrs:
 def start_local_lrs(data_dir: Path, port: int | None = None) -> LocalLrs:
     """Create credentials if needed and start a local Ralph LRS; usable as a context manager."""
     return LocalLrs(data_dir, port).start()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Demo: ``python -m lrs_export.local_lrs --data-dir var/ralph --port 8100`` (Ctrl-C stops).
+
+    Writes ``DATA_DIR/lrs.env`` (mode 600) with the ``FORMATION_TIC_LRS_*`` variables; the
+    password is never printed.
+    """
+    import argparse
+    import signal
+
+    parser = argparse.ArgumentParser(description="LRS Ralph local (démonstration)")
+    parser.add_argument("--data-dir", type=Path, default=Path("var/ralph"))
+    parser.add_argument("--port", type=int, default=8100)
+    args = parser.parse_args(argv)
+    lrs = start_local_lrs(args.data_dir, args.port)
+    env_file = lrs.data_dir / "lrs.env"
+    env_file.touch(mode=0o600)
+    env_file.write_text(
+        f"FORMATION_TIC_LRS_ENDPOINT={lrs.endpoint}\n"
+        f"FORMATION_TIC_LRS_USERNAME={lrs.username}\n"
+        f"FORMATION_TIC_LRS_PASSWORD={lrs.password}\n"
+        "FORMATION_TIC_LRS_STATEMENT_MODE=jws-extension\n",
+        encoding="utf-8",
+    )
+    print(f"LRS Ralph prêt : {lrs.endpoint}")
+    print(f"Variables à charger : set -a; . {env_file}; set +a   (Ctrl-C pour arrêter)")
+    signal.signal(signal.SIGTERM, lambda *_: lrs.stop())
+    try:
+        while lrs.running:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        lrs.stop()
+
+
+if __name__ == "__main__":
+    main()

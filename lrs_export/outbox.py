@@ -182,18 +182,13 @@ class Outbox:
             for sid, body, attachments in prepared:
                 try:
                     conn.execute(
-                        "INSERT INTO statements (id, body, has_attachments, created_at)"
-                        " VALUES (?, ?, ?, ?)",
+                        "INSERT INTO statements (id, body, has_attachments, created_at) VALUES (?, ?, ?, ?)",
                         (sid, body, 1 if attachments else 0, created),
                     )
                 except sqlite3.IntegrityError:
-                    row = conn.execute(
-                        "SELECT body FROM statements WHERE id = ?", (sid,)
-                    ).fetchone()
+                    row = conn.execute("SELECT body FROM statements WHERE id = ?", (sid,)).fetchone()
                     if row is None or json.loads(row[0]) != json.loads(body):
-                        raise OutboxError(
-                            f"Un autre énoncé porte déjà l'identifiant {sid}."
-                        ) from None
+                        raise OutboxError(f"Un autre énoncé porte déjà l'identifiant {sid}.") from None
                     continue
                 conn.executemany(
                     "INSERT INTO attachments (statement_id, position, usage_type, content_type,"
@@ -242,8 +237,7 @@ class Outbox:
                 (limit,),
             ).fetchall()
             return [
-                PendingStatement(sid, body, self._attachments(sid) if has else ())
-                for sid, body, has in rows
+                PendingStatement(sid, body, self._attachments(sid) if has else ()) for sid, body, has in rows
             ]
 
     def _attachments(self, sid: str) -> tuple[Attachment, ...]:
@@ -361,9 +355,7 @@ class Outbox:
             try:
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise SenderBusy(
-                    "Un autre envoi est déjà en cours pour cette boîte d'envoi."
-                ) from None
+                raise SenderBusy("Un autre envoi est déjà en cours pour cette boîte d'envoi.") from None
             try:
                 yield
             finally:

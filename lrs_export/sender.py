@@ -74,9 +74,7 @@ class Sender:
 
     # --- public --------------------------------------------------------------------------
 
-    def flush(
-        self, *, progress: Progress | None = None, max_batches: int | None = None
-    ) -> FlushReport:
+    def flush(self, *, progress: Progress | None = None, max_batches: int | None = None) -> FlushReport:
         """Send pending statements until none are left (or ``max_batches`` were sent).
 
         Raises :class:`CredentialsRejected` on 401/403 and :class:`LrsUnavailable` when one
@@ -144,9 +142,7 @@ class Sender:
             attempt += 1
             self.report.retries += 1
             self.outbox.record_failure(ids, reason)
-            logger.info(
-                "LRS transient failure (%s), %d statement(s), retry %d", reason, len(ids), attempt
-            )
+            logger.info("LRS transient failure (%s), %d statement(s), retry %d", reason, len(ids), attempt)
             if attempt > self.settings.max_retries:
                 raise LrsUnavailable(
                     f"Le LRS est injoignable ou en erreur ({reason}) après {attempt} essais ;"

@@ -37,9 +37,7 @@ def _x5c(certificate_pem: bytes) -> list[str]:
 
 def _without_signature(statement: dict[str, Any]) -> dict[str, Any]:
     data = copy.deepcopy(statement)
-    attachments = [
-        a for a in data.get("attachments") or [] if a.get("usageType") != SIGNATURE_USAGE_TYPE
-    ]
+    attachments = [a for a in data.get("attachments") or [] if a.get("usageType") != SIGNATURE_USAGE_TYPE]
     if attachments:
         data["attachments"] = attachments
     else:
@@ -74,17 +72,13 @@ def sign_statement(
     return signed, attachment
 
 
-def verify_signed_statement(
-    statement: dict[str, Any], jws_bytes: bytes, public_key: RSAPublicKey
-) -> bool:
+def verify_signed_statement(statement: dict[str, Any], jws_bytes: bytes, public_key: RSAPublicKey) -> bool:
     """True if ``jws_bytes`` is a valid signature of ``statement`` by ``public_key``.
 
     Checks the signature, that the statement's signature attachment entry has the JWS's
     sha2, and that the payload equals the statement (ignoring LRS-managed properties).
     """
-    entries = [
-        a for a in statement.get("attachments") or [] if a.get("usageType") == SIGNATURE_USAGE_TYPE
-    ]
+    entries = [a for a in statement.get("attachments") or [] if a.get("usageType") == SIGNATURE_USAGE_TYPE]
     if len(entries) != 1 or entries[0].get("sha2") != hashlib.sha256(jws_bytes).hexdigest():
         return False
     try:

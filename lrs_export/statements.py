@@ -103,9 +103,7 @@ def verb(key: str) -> tincan.Verb:
 def _activity(iri: str, type_: str, name: str | None = None, **definition: Any) -> tincan.Activity:
     return tincan.Activity(
         id=iri,
-        definition=tincan.ActivityDefinition(
-            type=type_, name=_lang(name) if name else None, **definition
-        ),
+        definition=tincan.ActivityDefinition(type=type_, name=_lang(name) if name else None, **definition),
     )
 
 
@@ -153,9 +151,7 @@ def _context(
         platform=attempt.platform,
         context_activities=tincan.ContextActivities(
             parent=tincan.ActivityList(list(parent)) if parent else None,
-            grouping=tincan.ActivityList(
-                [*grouping, directive_activity(attempt.directive_version)]
-            ),
+            grouping=tincan.ActivityList([*grouping, directive_activity(attempt.directive_version)]),
             category=tincan.ActivityList([_profile_activity()]),
         ),
         extensions=tincan.Extensions(ext),
@@ -232,9 +228,7 @@ def scenario_activity(scenario: Scenario) -> tincan.Activity:
             description=_lang(getattr(start, "prompt", scenario.title)),
             interaction_type="other",
         )
-    return tincan.Activity(
-        id=V.scenario_iri(scenario.id), definition=tincan.ActivityDefinition(**definition)
-    )
+    return tincan.Activity(id=V.scenario_iri(scenario.id), definition=tincan.ActivityDefinition(**definition))
 
 
 def step_activity(scenario: Scenario, step_id: str) -> tincan.Activity:
@@ -253,10 +247,7 @@ def step_activity(scenario: Scenario, step_id: str) -> tincan.Activity:
             description=_lang(node.prompt),
             interaction_type="choice",
             choices=tincan.InteractionComponentList(
-                [
-                    tincan.InteractionComponent(id=c.id, description=_lang(c.text))
-                    for c in node.choices
-                ]
+                [tincan.InteractionComponent(id=c.id, description=_lang(c.text)) for c in node.choices]
             ),
         ),
     )
@@ -317,9 +308,7 @@ def answered(
         score=_score(score_raw, score_max),
         extensions=tincan.Extensions(extensions) if extensions else None,
     )
-    context = _context(
-        attempt, parent=[module_activity()], grouping=[theme_activity(str(scenario.theme))]
-    )
+    context = _context(attempt, parent=[module_activity()], grouping=[theme_activity(str(scenario.theme))])
     return _statement(
         attempt,
         "answered",
@@ -342,9 +331,7 @@ def answered_step(
     statement_id: uuid.UUID | str | None = None,
 ) -> JSONDict:
     """One decision of a branching scenario, with the path (node ids) visited so far."""
-    result = tincan.Result(
-        response=choice_id, extensions=tincan.Extensions({V.EXT_PATH: list(path)})
-    )
+    result = tincan.Result(response=choice_id, extensions=tincan.Extensions({V.EXT_PATH: list(path)}))
     context = _context(
         attempt,
         parent=[tincan.Activity(id=V.scenario_iri(scenario.id))],

@@ -40,7 +40,10 @@ class FaultProxy:
         self.rng = random.Random(seed)
         self.rng_lock = threading.Lock()
         self.table = [
-            ("500", p_500), ("503", p_503), ("delay", p_delay), ("drop", p_drop),
+            ("500", p_500),
+            ("503", p_503),
+            ("delay", p_delay),
+            ("drop", p_drop),
             ("store_then_reset", p_store_then_reset),
         ]
         self.delay = delay
@@ -56,9 +59,7 @@ class FaultProxy:
                 return
 
             def _reset(self) -> None:
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 self.close_connection = True
                 self.connection.close()
 

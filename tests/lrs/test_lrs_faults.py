@@ -34,8 +34,12 @@ def test_5000_statements_through_faults_arrive_exactly_once(
     upstream = f"http://127.0.0.1:{fresh_ralph.port}"
     with FaultProxy(upstream, seed=2024, delay=1.3) as proxy:
         settings = fresh_ralph.settings(
-            endpoint=proxy.endpoint, batch_size=50, read_timeout=1.0, max_retries=60,
-            backoff_base=0.02, backoff_max=0.3,
+            endpoint=proxy.endpoint,
+            batch_size=50,
+            read_timeout=1.0,
+            max_retries=60,
+            backoff_base=0.02,
+            backoff_max=0.3,
         )
         with Sender(outbox, settings, rng=random.Random(7)) as sender:
             report = sender.flush()

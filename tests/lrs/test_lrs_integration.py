@@ -34,9 +34,7 @@ def _flush(outbox: Outbox, lrs: LocalLrs, **overrides: object) -> None:
         sender.flush()
 
 
-def test_statements_arrive_and_read_back_equal(
-    ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt
-) -> None:
+def test_statements_arrive_and_read_back_equal(ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt) -> None:
     outbox = Outbox(tmp_path / "o.db")
     sent = {outbox.add(st): st for st in every_statement(attempt)}
     _flush(outbox, ralph)
@@ -55,8 +53,10 @@ def test_resending_is_harmless_and_verb_filter_works(
     ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt
 ) -> None:
     outbox = Outbox(tmp_path / "o.db")
-    ids = [outbox.add(S.answered(attempt, SINGLE, ["appeler"], success=True, score_raw=1,
-                                 score_max=1)) for _ in range(3)]
+    ids = [
+        outbox.add(S.answered(attempt, SINGLE, ["appeler"], success=True, score_raw=1, score_max=1))
+        for _ in range(3)
+    ]
     _flush(outbox, ralph)
     outbox.requeue(ids)  # as if the process died before recording "sent"
     _flush(outbox, ralph)
@@ -81,9 +81,7 @@ def test_pagination_with_more(ralph: LocalLrs, tmp_path: Path, attempt: S.Attemp
     assert {s["id"] for p, _ in pages for s in p} == ids
 
 
-def test_pull_is_incremental_and_resumable(
-    fresh_ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt
-) -> None:
+def test_pull_is_incremental_and_resumable(fresh_ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt) -> None:
     outbox, db = Outbox(tmp_path / "o.db"), tmp_path / "rapports.db"
     for i in range(250):
         outbox.add(S.experienced(attempt, f"p{i}", f"Page {i}"))
@@ -107,8 +105,10 @@ def test_invalid_statement_quarantined_others_sent(
     ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt
 ) -> None:
     outbox = Outbox(tmp_path / "o.db")
-    good = [outbox.add(S.answered(attempt, MULTIPLE, ["a"], success=False, score_raw=0,
-                                  score_max=2)) for _ in range(9)]
+    good = [
+        outbox.add(S.answered(attempt, MULTIPLE, ["a"], success=False, score_raw=0, score_max=2))
+        for _ in range(9)
+    ]
     bad = S.answered(attempt, MULTIPLE, ["a"], success=False, score_raw=0, score_max=2)
     del bad["actor"]["account"]  # an Agent without identifier: Ralph answers 422
     bad_id = outbox.add(bad)
@@ -138,9 +138,7 @@ def test_conflict_recorded(ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt) 
 def test_wrong_credentials_stop(ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt) -> None:
     outbox = Outbox(tmp_path / "o.db")
     outbox.add(S.initialized(attempt))
-    with pytest.raises(CredentialsRejected), Sender(
-        outbox, ralph.settings(password="mauvais")
-    ) as sender:
+    with pytest.raises(CredentialsRejected), Sender(outbox, ralph.settings(password="mauvais")) as sender:
         sender.flush()
     assert outbox.counts()["pending"] == 1
 
@@ -168,8 +166,14 @@ def test_jws_extension_mode_is_accepted(ralph: LocalLrs, tmp_path: Path, attempt
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     base = S.accepted("2024-01", "2022", attempt=attempt)
     _, jws = sign_statement(base, key)
-    st = S.accepted("2024-01", "2022", attempt=attempt, statement_id=base["id"],
-                    timestamp=S.utcnow(), result_extensions={V.EXT_JWS: jws.content.decode()})
+    st = S.accepted(
+        "2024-01",
+        "2022",
+        attempt=attempt,
+        statement_id=base["id"],
+        timestamp=S.utcnow(),
+        result_extensions={V.EXT_JWS: jws.content.decode()},
+    )
     outbox = Outbox(tmp_path / "o.db")
     outbox.add(st)
     _flush(outbox, ralph)
@@ -184,8 +188,17 @@ def test_cli_status_flush_reconcile_pull(
     db = tmp_path / "var" / "outbox.db"
     outbox = Outbox(db)
     for _ in range(12):
-        outbox.add(S.answered(attempt, BRANCHING, ["prudent", "verifier"], success=True,
-                              score_raw=1, score_max=1, path=["debut", "suite", "reussite"]))
+        outbox.add(
+            S.answered(
+                attempt,
+                BRANCHING,
+                ["prudent", "verifier"],
+                success=True,
+                score_raw=1,
+                score_max=1,
+                path=["debut", "suite", "reussite"],
+            )
+        )
     runner = CliRunner()
     monkeypatch.delenv("FORMATION_TIC_LRS_ENDPOINT", raising=False)
     result = runner.invoke(lrs, ["--outbox", str(db), "flush"])
@@ -207,8 +220,7 @@ def test_cli_status_flush_reconcile_pull(
     result = runner.invoke(lrs, ["--outbox", str(db), "reconcile", "--requeue"])
     assert ghost in result.output and "Remis en attente : 1" in result.output
     assert outbox.counts()["pending"] == 1
-    result = runner.invoke(lrs, ["--outbox", str(db), "pull", "--registration",
-                                 str(attempt.registration)])
+    result = runner.invoke(lrs, ["--outbox", str(db), "pull", "--registration", str(attempt.registration)])
     assert result.exit_code == 0 and "Importés : 12" in result.output, result.output
     for output in (result.output, json.dumps(ralph.settings().safe_dump())):
         assert ralph.password not in output
@@ -218,8 +230,9 @@ def test_cli_status_flush_reconcile_pull(
     assert "faux" not in result.output
 
 
-def test_local_lrs_restarts_on_same_port_and_data(fresh_ralph: LocalLrs, tmp_path: Path,
-                                                   attempt: S.Attempt) -> None:
+def test_local_lrs_restarts_on_same_port_and_data(
+    fresh_ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt
+) -> None:
     outbox = Outbox(tmp_path / "o.db")
     sid = outbox.add(S.initialized(attempt))
     _flush(outbox, fresh_ralph)

@@ -42,8 +42,12 @@ def test_add_assigns_uuid_stores_and_is_idempotent(tmp_path: Path) -> None:
 
 def test_attachments_roundtrip_and_metadata(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "o.db")
-    att = Attachment("http://adlnet.gov/expapi/attachments/signature", "application/octet-stream",
-                     b"jws", {"fr-CA": "Signature"})
+    att = Attachment(
+        "http://adlnet.gov/expapi/attachments/signature",
+        "application/octet-stream",
+        b"jws",
+        {"fr-CA": "Signature"},
+    )
     sid = outbox.add(_statement(), [att])
     (pending,) = outbox.next_batch(10)
     assert pending.attachments == (att,)

@@ -16,13 +16,24 @@ from lrs_export.settings import LrsSettings
 
 from .test_lrs_outbox import _statement
 
-SETTINGS = LrsSettings(endpoint="http://lrs.test/xAPI/", username="u", password="s3cr3t-pw",
-                       batch_size=8, max_retries=3, backoff_base=0.001)
+SETTINGS = LrsSettings(
+    endpoint="http://lrs.test/xAPI/",
+    username="u",
+    password="s3cr3t-pw",
+    batch_size=8,
+    max_retries=3,
+    backoff_base=0.001,
+)
 
 
 class FakeLrs:
-    def __init__(self, bad: set[int] = frozenset(), conflict: set[int] = frozenset(),
-                 failures: list[int] | None = None, status: int | None = None) -> None:
+    def __init__(
+        self,
+        bad: set[int] = frozenset(),
+        conflict: set[int] = frozenset(),
+        failures: list[int] | None = None,
+        status: int | None = None,
+    ) -> None:
         self.bad, self.conflict = bad, conflict
         self.failures = list(failures or [])
         self.status = status
@@ -53,8 +64,11 @@ def _sender(tmp_path: Path, fake: FakeLrs, n: int = 20) -> tuple[Outbox, Sender]
     outbox = Outbox(tmp_path / "o.db")
     for i in range(n):
         outbox.add(_statement(i))
-    http = httpx.Client(base_url=SETTINGS.endpoint, transport=httpx.MockTransport(fake),
-                        headers={"X-Experience-API-Version": "1.0.3"})
+    http = httpx.Client(
+        base_url=SETTINGS.endpoint,
+        transport=httpx.MockTransport(fake),
+        headers={"X-Experience-API-Version": "1.0.3"},
+    )
     return outbox, Sender(outbox, SETTINGS, http=http, sleep=lambda s: None)
 
 
@@ -112,12 +126,16 @@ def test_headers_and_multipart(tmp_path: Path) -> None:
         return httpx.Response(204)
 
     outbox = Outbox(tmp_path / "o.db")
-    att = Attachment("http://adlnet.gov/expapi/attachments/signature",
-                     "application/octet-stream", b"\x00jws\xff")
+    att = Attachment(
+        "http://adlnet.gov/expapi/attachments/signature", "application/octet-stream", b"\x00jws\xff"
+    )
     outbox.add(_statement(1))
     sid = outbox.add(_statement(2), [att])
-    http = httpx.Client(base_url=SETTINGS.endpoint, transport=httpx.MockTransport(handler),
-                        headers={"X-Experience-API-Version": "1.0.3"})
+    http = httpx.Client(
+        base_url=SETTINGS.endpoint,
+        transport=httpx.MockTransport(handler),
+        headers={"X-Experience-API-Version": "1.0.3"},
+    )
     Sender(outbox, SETTINGS, http=http).flush()
     plain, multi = seen
     assert plain.headers["X-Experience-API-Version"] == "1.0.3"

@@ -43,8 +43,15 @@ def every_statement(attempt: S.Attempt) -> list[dict]:
         S.answered(attempt, SINGLE, ["appeler"], success=True, score_raw=1, score_max=1),
         S.answered(attempt, MULTIPLE, ["a"], success=False, score_raw=0, score_max=1),
         S.answered_step(attempt, BRANCHING, "debut", "prudent", ["debut"]),
-        S.answered(attempt, BRANCHING, ["prudent", "verifier"], success=True, score_raw=1,
-                   score_max=1, path=["debut", "suite", "reussite"]),
+        S.answered(
+            attempt,
+            BRANCHING,
+            ["prudent", "verifier"],
+            success=True,
+            score_raw=1,
+            score_max=1,
+            path=["debut", "suite", "reussite"],
+        ),
         S.passed(attempt, score_raw=8, score_max=10),
         S.failed(attempt, score_raw=3, score_max=10),
         S.completed(attempt, success=True, score_raw=8, score_max=10),
@@ -72,7 +79,7 @@ def test_common_shape_privacy_and_time(attempt: S.Attempt) -> None:
         ctx = st["context"]
         assert ctx["registration"] == str(attempt.registration)
         assert ctx["language"] == "fr-CA" and ctx["platform"] == "formation-tic"
-        assert {"id": V.PROFILE} .items() <= ctx["contextActivities"]["category"][0].items()
+        assert {"id": V.PROFILE}.items() <= ctx["contextActivities"]["category"][0].items()
         assert st["verb"]["id"] in {iri for iri, _ in V.VERBS.values()}
 
 
@@ -92,7 +99,8 @@ def test_choice_interactions(attempt: S.Attempt) -> None:
     st = S.answered(attempt, MULTIPLE, ["a", "c"], success=True, score_raw=2, score_max=2)
     assert st["object"]["id"] == V.scenario_iri("test-multiple")
     assert st["result"] == {
-        "success": True, "response": "a[,]c",
+        "success": True,
+        "response": "a[,]c",
         "score": {"scaled": 1.0, "raw": 2.0, "min": 0.0, "max": 2.0},
     }
     grouping = {a["id"] for a in st["context"]["contextActivities"]["grouping"]}
@@ -122,13 +130,31 @@ def test_answer_callback_builds_and_enqueues(tmp_path: Path, attempt: S.Attempt)
     outbox = Outbox(tmp_path / "outbox.db")
     on_answer = S.answer_callback(outbox, attempt, ALL)
     events = [
-        FakeAnswerEvent("test-simple", "urgence", "single", ("ecrire",), False, 0, 1, None, (),
-                        True),
-        FakeAnswerEvent("test-embranchement", "teletravail", "branching", ("prudent",), None, 0,
-                        1, "debut", ("debut",), False),
-        FakeAnswerEvent("test-embranchement", "teletravail", "branching",
-                        ("prudent", "verifier"), True, 1, 1, "suite",
-                        ("debut", "suite", "reussite"), True),
+        FakeAnswerEvent("test-simple", "urgence", "single", ("ecrire",), False, 0, 1, None, (), True),
+        FakeAnswerEvent(
+            "test-embranchement",
+            "teletravail",
+            "branching",
+            ("prudent",),
+            None,
+            0,
+            1,
+            "debut",
+            ("debut",),
+            False,
+        ),
+        FakeAnswerEvent(
+            "test-embranchement",
+            "teletravail",
+            "branching",
+            ("prudent", "verifier"),
+            True,
+            1,
+            1,
+            "suite",
+            ("debut", "suite", "reussite"),
+            True,
+        ),
     ]
     ids = [on_answer(e) for e in events]
     bodies = [outbox.get(i)["body"] for i in ids]

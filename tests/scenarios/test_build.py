@@ -22,18 +22,8 @@ BANK = ROOT / "scenarios" / "bank"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real book and bank, built once into a temporary copy of book/."""
-    work = tmp_path_factory.mktemp("build")
-    book = work / "book"
-    shutil.copytree(ROOT / "book", book, ignore=shutil.ignore_patterns("_build", "banque"))
-    shutil.copytree(BANK, work / "bank")
-    result = CliRunner().invoke(
-        main, ["build", "--bank", str(work / "bank"), "--book", str(book), "--work-dir", str(work / "out")]
-    )
-    assert result.exit_code == 0, result.output
-    assert "4/4 Construction du livre HTML" in result.stderr
-    return work
+def built(built_book: Path) -> Path:
+    return built_book
 
 
 def test_every_notebook_validates_and_runs_headless(built: Path) -> None:

@@ -1,0 +1,63 @@
+"""The built book, served on 127.0.0.1, read in a real browser with no internet."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.browser import guard, offline_browser, screenshot
+
+
+@pytest.fixture(scope="module")
+def book_url(built_book: Path) -> Iterator[str]:
+    handler = partial(SimpleHTTPRequestHandler, directory=str(built_book / "book/_build/html"))
+    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_book_pages_load_without_any_external_request(book_url: str, built_book: Path) -> None:
+    html = built_book / "book/_build/html"
+    pages = ["intro.html", "banque/index.html", "guide-decision.html", "glossaire.html",
+             *sorted(str(p.relative_to(html)) for p in (html / "chapitres").glob("*.html"))]
+    with offline_browser() as (browser, blocked):
+        page = guard(browser.new_page(), blocked)
+        for name in pages:
+            response = page.goto(f"{book_url}/{name}")
+            assert response is not None and response.ok, name
+            page.wait_for_load_state("networkidle")
+        screenshot(page, "book-chapter")
+    assert blocked.urls == []
+
+
+def test_a_scenario_answer_opens_with_the_keyboard_and_no_script(book_url: str) -> None:
+    with offline_browser() as (browser, blocked):
+        context = browser.new_context(java_script_enabled=False)
+        page = guard(context.new_page(), blocked)
+        page.goto(f"{book_url}/banque/urgence-texto-nuit.html")
+        answer = page.locator("details", has_text="Voir la réponse")
+        assert not answer.evaluate("d => d.open")
+        summary = answer.locator("summary")
+        summary.focus()
+        page.keyboard.press("Enter")
+        assert answer.evaluate("d => d.open")
+        assert page.get_by_text("Bonne réponse").first.is_visible()
+        screenshot(page, "book-scenario-answer")
+    assert blocked.urls == []
+
+
+def test_search_works_offline(book_url: str) -> None:
+    with offline_browser() as (browser, blocked):
+        page = guard(browser.new_page(), blocked)
+        page.goto(f"{book_url}/search.html?q=consentement")
+        page.wait_for_selector("#search-results li", timeout=20000)
+        assert page.locator("#search-results li").count() > 0
+    assert blocked.urls == []
