@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .directive import DirectiveInfo
 from .form import FormContent
 from .identity import IDENTIFICATION_LABELS
 from .record import AttestationRecord
 
-LOCAL_TZ = ZoneInfo("America/Toronto")
-"""Eastern time, as used in Québec."""
+try:
+    LOCAL_TZ: dt.tzinfo = ZoneInfo("America/Toronto")
+    """Eastern time, as used in Québec."""
+except ZoneInfoNotFoundError:  # no tz database on this machine: show UTC only
+    LOCAL_TZ = dt.UTC
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1a1a1a;

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from attest.cli import attest_group, keys_group
+from lrs_export.cli import lrs as lrs_group
 from scenarios.cli import build_command, scenarios_group
 
 from .serve import serve_directory
@@ -19,6 +21,9 @@ def main() -> None:
 
 main.add_command(scenarios_group)
 main.add_command(build_command)
+main.add_command(lrs_group)
+main.add_command(keys_group)
+main.add_command(attest_group)
 
 
 @main.command("serve")

@@ -24,6 +24,10 @@ from lrs_export.sender import Sender
 from lrs_export.settings import LrsSettings
 
 DEFAULT_OUTBOX = Path("var/outbox.db")
+STATEMENT_MODE_LABELS = {
+    "signed-multipart": "signed-multipart (énoncé signé, pièce jointe JWS en multipart/mixed)",
+    "jws-extension": "jws-extension (énoncé simple portant le JWS et le code dans une extension)",
+}
 
 
 def _settings(ctx: click.Context) -> LrsSettings:
@@ -32,6 +36,8 @@ def _settings(ctx: click.Context) -> LrsSettings:
         return obj
     if isinstance(obj, dict) and isinstance(obj.get("lrs_settings"), LrsSettings):
         return obj["lrs_settings"]
+    if isinstance(getattr(obj, "lrs", None), LrsSettings):
+        return obj.lrs
     config: Path | None = ctx.meta.get("lrs_config")
     try:
         return LrsSettings.from_file(config) if config else LrsSettings()
@@ -82,6 +88,7 @@ def status(ctx: click.Context, details: bool) -> None:
         click.echo(f"En conflit      : {counts['conflict']}")
         click.echo(f"Plus ancien en attente : {counts['oldest_pending'] or '—'}")
         click.echo(f"LRS : {settings.endpoint or 'aucun (les énoncés attendent dans la boîte)'}")
+        click.echo(f"Mode des attestations : {STATEMENT_MODE_LABELS[settings.statement_mode]}")
         if details:
             for row in outbox.problems():
                 click.echo(f"{row['id']}  {row['status']}  {row['reason']}")

@@ -81,7 +81,7 @@ def test_kill_9_during_flush_then_restart_exactly_once(
         if after["pending"] == 0:
             break
         assert after["sent"] >= before
-    assert kills_mid_flush >= 4
+    assert kills_mid_flush >= 3
     final = subprocess.run(cmd, env=env, capture_output=True, timeout=300, check=False)
     assert final.returncode == 0, final.stderr.decode()
     counts = outbox.counts()

@@ -80,3 +80,22 @@ def test_single_sender_lock(tmp_path: Path) -> None:
         pass
     with b.sender_lock():
         pass
+
+
+@pytest.mark.parametrize(
+    ("mode", "shown"),
+    [("signed-multipart", "Mode des attestations : signed-multipart"),
+     ("jws-extension", "Mode des attestations : jws-extension")],
+)
+def test_status_says_which_attestation_mode_is_in_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, shown: str
+) -> None:
+    from click.testing import CliRunner
+
+    from lrs_export.cli import lrs
+
+    monkeypatch.delenv("FORMATION_TIC_LRS_ENDPOINT", raising=False)
+    monkeypatch.setenv("FORMATION_TIC_LRS_STATEMENT_MODE", mode)
+    result = CliRunner().invoke(lrs, ["--outbox", str(tmp_path / "o.db"), "status"])
+    assert result.exit_code == 0, result.output
+    assert shown in result.output
