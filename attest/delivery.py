@@ -22,10 +22,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from lrs_export import vocabulary as V
+
 from .errors import AttestError
 from .record import AttestationRecord
 
-EXT_VERIFICATION_CODE = "https://xapi.formation-tic.santeqc.example/extensions/code-verification"
+EXT_VERIFICATION_CODE = V.EXT_VERIFICATION_CODE
 """``result.extensions`` key holding the receipt's verification code (both modes)."""
 
 
@@ -33,7 +35,6 @@ def attestation_statement(
     record: AttestationRecord, homepage: str, *, with_jws: bool = False
 ) -> dict[str, Any]:
     """The ``accept`` statement of an attestation (the JWS in an extension if ``with_jws``)."""
-    from lrs_export import vocabulary as V
     from lrs_export.statements import Attempt, accepted
 
     if record.kind != "attestation" or record.quiz_registration is None:

@@ -10,8 +10,10 @@ A correction is a new ``revocation`` record naming the revoked one and a reason.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import secrets
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -103,6 +105,7 @@ class AttestationStore:
 
     def __init__(self, path: Path, *, create: bool = True, busy_timeout: float = 60.0) -> None:
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
         if not create and not self.path.exists():
             raise StoreError(f"Registre des attestations introuvable : {self.path}")
         if create:
@@ -124,11 +127,27 @@ class AttestationStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _retry_locked(self, sql: str) -> None:
+        """Run ``sql``, retrying while SQLite reports a lock its busy handler did not wait for
+        (switching to WAL, WAL recovery: several processes opening a new store at once)."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                self.db.conn.execute(sql)
+                return
+            except sqlite3.OperationalError as exc:
+                message = str(exc).lower()
+                if ("locked" not in message and "busy" not in message) or (time.monotonic() > deadline):
+                    raise
+                time.sleep(0.01 + random.random() * 0.05)
+
     def _ensure_schema(self) -> None:
         conn = self.db.conn
-        conn.execute("PRAGMA journal_mode=WAL")
+        (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
+        if str(mode).lower() != "wal":
+            self._retry_locked("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("BEGIN IMMEDIATE")
+        self._retry_locked("BEGIN IMMEDIATE")
         try:
             conn.execute(_SCHEMA)
             for sql in _TRIGGERS:
@@ -189,7 +208,7 @@ class AttestationStore:
         conn = self.db.conn
         kid = kid or key_id(private_key.public_key())
         for _attempt in range(5):
-            conn.execute("BEGIN IMMEDIATE")
+            self._retry_locked("BEGIN IMMEDIATE")
             try:
                 fields = build(conn)
                 last = conn.execute(

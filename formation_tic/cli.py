@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from attest.cli import attest_group, keys_group
 from lrs_export.cli import lrs as lrs_group
 from scenarios.cli import build_command, scenarios_group
 
-from .serve import serve_directory
+from .serve import serve_app, serve_directory
 
 
 @click.group()
@@ -27,21 +25,47 @@ main.add_command(attest_group)
 
 
 @main.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
-@click.option("--port", default=8000, show_default=True, envvar="FORMATION_TIC_PORT", type=int)
-@click.option("--no-build", is_flag=True, help="Servir le livre déjà construit, sans le reconstruire.")
+@click.option("--host", default=None, help="Adresse d'écoute (par défaut 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (par défaut 8000 ; FORMATION_TIC_APP_PORT).")
+@click.option("--rebuild", is_flag=True, help="Reconstruire le livre même s'il existe déjà.")
+@click.option("--book-only", is_flag=True, help="Servir seulement le livre statique, sans l'application.")
 @click.pass_context
-def serve_command(ctx: click.Context, host: str, port: int, no_build: bool) -> None:
-    """Construire le livre puis le servir sur http://127.0.0.1:PORT/."""
-    html_dir = Path("book/_build/html")
-    if not no_build:
-        ctx.invoke(build_command)
+def serve_command(
+    ctx: click.Context, host: str | None, port: int | None, rebuild: bool, book_only: bool
+) -> None:
+    """Lancer la formation (application web, livre, LRS de démonstration) sur http://127.0.0.1:PORT/."""
+    from pydantic import ValidationError
+
+    from attest.settings import AttestSettings
+    from lrs_export.settings import LrsSettings
+
+    from .app.settings import LearnerAppSettings
+    from .settings import AppSettings
+
+    try:
+        base = AppSettings()
+        given = {"host": host, "port": port}
+        overrides: dict[str, object] = {k: v for k, v in given.items() if v is not None}
+        app = LearnerAppSettings.model_validate({**LearnerAppSettings().model_dump(), **overrides})
+        attest = AttestSettings()
+        lrs = LrsSettings()
+    except ValidationError as exc:
+        fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise click.ClickException(f"configuration invalide ({fields}) : {exc.errors()[0]['msg']}") from None
+    html_dir = base.book / "_build" / "html"
+    if rebuild or not (html_dir / "index.html").exists():
+        ctx.invoke(build_command, bank_paths=(base.bank,), book_dir=base.book, profile=base.profile)
     if not (html_dir / "index.html").exists():
         raise click.ClickException("livre introuvable : lancez « formation-tic build » d'abord")
-    click.echo(f"Formation disponible sur http://{host}:{port}/ (Ctrl+C pour arrêter).", err=True)
     try:
-        serve_directory(html_dir, host, port)
+        if book_only:
+            click.echo(f"Livre disponible sur http://{app.host}:{app.port}/ (Ctrl+C pour arrêter).", err=True)
+            serve_directory(html_dir, app.host, app.port)
+        else:
+            serve_app(base, app, attest, lrs, echo=lambda m: click.echo(m, err=True))
     except OSError as exc:
-        raise click.ClickException(f"impossible d'écouter sur {host}:{port} : {exc.strerror}") from exc
+        raise click.ClickException(
+            f"impossible d'écouter sur {app.host}:{app.port} : {exc.strerror}"
+        ) from exc
     except KeyboardInterrupt:
         click.echo("Arrêt.", err=True)

@@ -86,6 +86,7 @@ EXT_THEME: Final = BASE + "extensions/theme"
 EXT_PATH: Final = BASE + "extensions/parcours"
 EXT_STEP: Final = BASE + "extensions/etape"
 EXT_JWS: Final = BASE + "extensions/jws"
+EXT_VERIFICATION_CODE: Final = BASE + "extensions/code-verification"
 EXT_SESSION_TIME: Final = BASE + "extensions/duree-session"
 
 EXTENSIONS: Final[dict[str, str]] = {
@@ -95,6 +96,7 @@ EXTENSIONS: Final[dict[str, str]] = {
     "parcours": EXT_PATH,
     "etape": EXT_STEP,
     "jws": EXT_JWS,
+    "code-verification": EXT_VERIFICATION_CODE,
 }
 
 SIGNATURE_USAGE_TYPE: Final = "http://adlnet.gov/expapi/attachments/signature"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -61,3 +62,22 @@ def test_search_works_offline(book_url: str) -> None:
         page.wait_for_selector("#search-results li", timeout=20000)
         assert page.locator("#search-results li").count() > 0
     assert blocked.urls == []
+
+
+def test_pages_are_accessible_structures(built_book: Path) -> None:
+    """One title per page, no skipped heading level, every image described."""
+    html = built_book / "book/_build/html"
+    pages = [p for p in html.rglob("*.html")
+             if p.name not in {"search.html", "genindex.html"} and "_static" not in p.parts]
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        article = text.split('<article class="bd-article">', 1)[-1].split("</article>", 1)[0]
+        if "Redirect" in text[:200] or 'http-equiv="Refresh"' in text:
+            continue
+        levels = [int(n) for n in re.findall(r"<h([1-6])\b", article)]
+        assert levels.count(1) == 1, f"{page}: {levels.count(1)} titres h1"
+        for before, after in zip(levels, levels[1:], strict=False):
+            assert after <= before + 1, f"{page}: h{before} suivi de h{after}"
+        for img in re.findall(r"<img\b[^>]*>", article):
+            assert re.search(r'\balt="[^"]+"', img), f"{page}: image sans texte de remplacement"

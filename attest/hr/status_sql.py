@@ -1,0 +1,134 @@
+"""The set-based status rules: every person's status in one SQL pass.
+
+The same rules as :func:`attest.status.attestation_status` for the attestation part
+(latest non-revoked attestation; renewal when a later *material* version of the directive
+or of the form came out — the renewal reasons themselves are computed by
+:func:`attest.status.renewal_reasons` for each distinct signed version, see
+:mod:`attest.hr.register`), plus the training activity pulled from the LRS.
+
+One status per active person, first rule that applies:
+
+1. ``atteste`` — a valid attestation, nothing material since;
+2. ``a_renouveler`` — a valid attestation, but a material version came out since;
+3. ``en_retard`` — no valid attestation and more than N days since hire;
+4. ``echec`` — failed the module and no later pass;
+5. ``en_cours`` — started (any statement of the module), not attested;
+6. ``non_commence`` — nothing at all.
+
+Temporary tables filled by :mod:`attest.hr.register` before the query runs:
+``temp.bad_records(id)`` (records the verifier rejected), ``temp.renewal(form_id,
+form_version, directive_version, reason)``, ``temp.att_latest`` and ``temp.activity``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+STATUSES: Final[dict[str, str]] = {
+    "atteste": "Attesté",
+    "a_renouveler": "À renouveler",
+    "en_retard": "En retard",
+    "echec": "Échec",
+    "en_cours": "En cours",
+    "non_commence": "Non commencé",
+}
+"""Status codes, in rule order, with their French labels."""
+
+ACTIVITIES: Final[dict[str, str]] = {
+    "reussi": "Questionnaire réussi",
+    "echec": "Échec au questionnaire",
+    "en_cours": "Formation commencée",
+    "non_commence": "Aucune activité",
+}
+
+TEMP_TABLES: Final = """
+CREATE TEMP TABLE IF NOT EXISTS bad_records (id TEXT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS renewal (
+  form_id TEXT, form_version TEXT, directive_version TEXT, reason TEXT,
+  PRIMARY KEY (form_id, form_version, directive_version)
+);
+CREATE TEMP TABLE IF NOT EXISTS att_latest (
+  employee_number TEXT PRIMARY KEY, seq INTEGER, form_id TEXT, form_version TEXT,
+  directive_version TEXT, signed_at TEXT, verification_code TEXT
+);
+CREATE TEMP TABLE IF NOT EXISTS activity (
+  employee_number TEXT PRIMARY KEY, first_ts TEXT, last_ts TEXT, passed_ts TEXT, failed_ts TEXT
+);
+CREATE TEMP TABLE IF NOT EXISTS scope (employee_number TEXT PRIMARY KEY);
+"""
+
+LATEST_ATTESTATIONS: Final = """
+INSERT INTO temp.att_latest
+WITH valid AS (
+  SELECT seq, id, kind, employee_number, form_id, form_version, directive_version, signed_at,
+         verification_code, revokes
+  FROM att.attestations
+  WHERE signed_at < :until AND id NOT IN (SELECT id FROM temp.bad_records)
+),
+live AS (
+  SELECT * FROM valid
+  WHERE kind = 'attestation'
+    AND id NOT IN (SELECT revokes FROM valid WHERE kind = 'revocation' AND revokes IS NOT NULL)
+),
+latest AS (SELECT employee_number, max(seq) AS seq FROM live GROUP BY employee_number)
+SELECT l.employee_number, l.seq, v.form_id, v.form_version, v.directive_version, v.signed_at,
+       v.verification_code
+FROM latest l JOIN live v ON v.seq = l.seq
+"""
+
+ACTIVITY: Final = """
+INSERT INTO temp.activity
+SELECT actor_name,
+       min(timestamp),
+       max(timestamp),
+       max(CASE WHEN verb = :passed AND object = :module THEN timestamp END),
+       max(CASE WHEN verb = :failed AND object = :module THEN timestamp END)
+FROM st.lrs_statements
+WHERE timestamp < :until AND object >= :base AND object < :base_end AND actor_name IS NOT NULL
+GROUP BY actor_name
+"""
+
+SCOPE_MANAGER: Final = """
+INSERT OR IGNORE INTO temp.scope
+WITH RECURSIVE team(n) AS (
+  SELECT employee_number FROM roster WHERE manager_number = :manager AND employee_number != :manager
+  UNION
+  SELECT r.employee_number FROM roster r JOIN team t ON r.manager_number = t.n
+)
+SELECT n FROM team WHERE n != :manager
+"""
+
+REGISTER: Final = """
+SELECT
+  r.employee_number, r.last_name, r.first_name, r.job_title, r.direction, r.service,
+  r.manager_number, m.last_name, m.first_name, r.hire_date, r.email,
+  CASE
+    WHEN a.employee_number IS NOT NULL AND n.reason IS NULL THEN 'atteste'
+    WHEN a.employee_number IS NOT NULL THEN 'a_renouveler'
+    WHEN r.hire_date IS NOT NULL AND julianday(:as_of) - julianday(r.hire_date) > :late_days
+      THEN 'en_retard'
+    WHEN x.failed_ts IS NOT NULL AND (x.passed_ts IS NULL OR x.passed_ts < x.failed_ts) THEN 'echec'
+    WHEN x.employee_number IS NOT NULL THEN 'en_cours'
+    ELSE 'non_commence'
+  END AS status,
+  CASE
+    WHEN x.employee_number IS NULL THEN 'non_commence'
+    WHEN x.failed_ts IS NOT NULL AND (x.passed_ts IS NULL OR x.passed_ts < x.failed_ts) THEN 'echec'
+    WHEN x.passed_ts IS NOT NULL THEN 'reussi'
+    ELSE 'en_cours'
+  END AS activity,
+  a.form_version, a.directive_version, a.signed_at, a.verification_code, n.reason,
+  x.last_ts,
+  CASE WHEN a.employee_number IS NULL AND r.hire_date IS NOT NULL
+            AND julianday(:as_of) - julianday(r.hire_date) > :late_days
+       THEN CAST(julianday(:as_of) - julianday(r.hire_date) AS INTEGER) - :late_days END AS days_late
+FROM roster r
+LEFT JOIN roster m ON m.employee_number = r.manager_number
+LEFT JOIN temp.att_latest a ON a.employee_number = r.employee_number
+LEFT JOIN temp.renewal n
+  ON n.form_id = a.form_id AND n.form_version = a.form_version AND n.directive_version = a.directive_version
+LEFT JOIN temp.activity x ON x.employee_number = r.employee_number
+WHERE (r.status = 'active' OR r.left_on > :as_of)
+  AND (r.hire_date IS NULL OR r.hire_date <= :as_of)
+"""
+"""The register query; :mod:`attest.hr.register` appends the filters' conditions."""

@@ -1,0 +1,56 @@
+"""Settings of the learner web app (pydantic-settings, prefix ``FORMATION_TIC_APP_``).
+
+Only the process edges build them: ``formation-tic serve`` and the kernel-side entry point
+(:func:`formation_tic.app.kernel.main`). Library code receives them as arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+IdentificationMode = Literal["typed", "sso-header", "lms-launch"]
+
+
+class LearnerAppSettings(BaseSettings):
+    """How the learner app identifies people, draws the quiz and runs its server."""
+
+    model_config = SettingsConfigDict(env_prefix="FORMATION_TIC_APP_", extra="forbid")
+
+    identification: IdentificationMode = Field(
+        default="typed",
+        description="typed: the person types an employee number (demo, small sites); "
+        "sso-header: a trusted header set by the SSO proxy; lms-launch: cmi5 launch (not yet).",
+    )
+    trusted_header: str = Field(
+        default="X-Forwarded-User",
+        description="Header carrying the employee number in sso-header mode (set by the proxy only).",
+    )
+    per_theme: int = Field(default=1, ge=1, le=10, description="Scenarios drawn per theme.")
+    pass_mark: float = Field(default=0.8, gt=0.0, le=1.0, description="Scaled score needed to pass.")
+    max_attempts: int = Field(default=3, ge=1, le=100, description="Quiz attempts per person.")
+    host: str = Field(default="127.0.0.1", description="Listening address (loopback by default).")
+    port: int = Field(default=8000, ge=1, le=65535)
+    cull_idle_timeout: int = Field(
+        default=900, ge=0, description="Seconds after which an idle kernel is shut down (0 = never)."
+    )
+    cull_interval: int = Field(default=60, ge=1, description="Seconds between checks for idle kernels.")
+    flush_interval: float = Field(
+        default=5.0, gt=0, description="Seconds between background sends of the outbox to the LRS."
+    )
+    seed: int | None = Field(default=None, description="Fixed random seed for draws (tests only).")
+
+    @field_validator("trusted_header")
+    @classmethod
+    def _header_name(cls, value: str) -> str:
+        value = value.strip()
+        if not value or not all(ch.isalnum() or ch == "-" for ch in value):
+            raise ValueError("nom d'en-tête HTTP invalide (lettres, chiffres et tirets seulement)")
+        return value
+
+    @property
+    def header_env(self) -> str:
+        """The kernel environment variable Voilà fills from the trusted header (RFC 3875)."""
+        return "HTTP_" + self.trusted_header.upper().replace("-", "_")

@@ -1,0 +1,215 @@
+"""Status rules of the register: one test per rule, on real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from attest import AttestationStore, DirectiveInfo, FormContent, available_forms, attestation_status
+
+from .hr_support import failed, passed, sign, started
+from .world import Person, World
+
+
+@pytest.fixture
+def world(tmp_path: Path, hr_keys: Any, directive: DirectiveInfo, form: FormContent) -> World:
+    return World(tmp_path, hr_keys, directive, form)
+
+
+def test_attested_shows_version_and_date(world: World) -> None:
+    world.people = [Person("1001")]
+    world.signatures = [("1001", world.form, world.directive)]
+    world.build()
+    row = world.register().rows[0]
+    assert row.status == "atteste"
+    assert row.form_version == world.form.version
+    assert row.directive_version == world.directive.version
+    assert row.signed_at is not None and row.signed_at[:10] == world.register().as_of.isoformat()
+
+
+def test_renewal_after_material_directive_version(world: World) -> None:
+    old = world.directive.model_copy(update={"version": "2020-01-01", "version_mineure": False})
+    world.people = [Person("1002")]
+    world.signatures = [("1002", world.form, old)]
+    world.build()
+    row = world.register().rows[0]
+    assert row.status == "a_renouveler"
+    assert row.renewal_reason and world.directive.version in row.renewal_reason
+
+
+def test_no_renewal_after_minor_directive_version(world: World) -> None:
+    world.people = [Person("1003")]
+    world.signatures = [("1003", world.form, world.directive)]
+    world.build()
+    minor = world.directive.model_copy(update={"version": "2023-09-01", "version_mineure": True})
+    assert world.status("1003", directive=minor) == "atteste"
+    major = world.directive.model_copy(update={"version": "2023-09-01", "version_mineure": False})
+    assert world.status("1003", directive=major) == "a_renouveler"
+
+
+def test_renewal_after_material_form_version_not_after_minor(world: World) -> None:
+    world.people = [Person("1004")]
+    world.signatures = [("1004", world.form, world.directive)]
+    world.build()
+    minor = world.form.model_copy(update={"version": "1.1", "changement_mineur": True})
+    assert world.status("1004", forms=[world.form, minor]) == "atteste"
+    major = world.form.model_copy(update={"version": "2", "changement_mineur": False})
+    row = world.register(forms=[world.form, minor, major]).rows[0]
+    assert row.status == "a_renouveler"
+    assert row.renewal_reason and "formulaire" in row.renewal_reason
+
+
+def test_late_after_n_days_since_hire(world: World) -> None:
+    world.people = [Person("1005", hired_days_ago=31), Person("1006", hired_days_ago=30)]
+    world.build()
+    register = world.register()
+    by = {r.employee_number: r for r in register.rows}
+    assert by["1005"].status == "en_retard" and by["1005"].days_late == 1
+    assert by["1006"].status == "non_commence" and by["1006"].days_late is None
+    assert world.status("1005", late_after_days=60) == "non_commence"
+
+
+def test_late_even_if_started(world: World) -> None:
+    world.people = [Person("1007", hired_days_ago=90)]
+    world.statements = started("1007")
+    world.build()
+    row = world.register().rows[0]
+    assert row.status == "en_retard"
+    assert row.activity == "en_cours"
+
+
+def test_in_progress_when_started_not_passed(world: World) -> None:
+    world.people = [Person("1008")]
+    world.statements = started("1008")
+    world.build()
+    assert world.status("1008") == "en_cours"
+
+
+def test_failed_without_later_pass(world: World) -> None:
+    world.people = [Person("1009"), Person("1010")]
+    world.statements = failed("1009", "2024-01-10") + failed("1010", "2024-01-10") + passed("1010", "2024-01-11")
+    world.build()
+    by = {r.employee_number: r for r in world.register().rows}
+    assert by["1009"].status == "echec"
+    assert by["1010"].status == "en_cours" and by["1010"].activity == "reussi"
+
+
+def test_pass_then_later_fail_is_failure(world: World) -> None:
+    world.people = [Person("1011")]
+    world.statements = passed("1011", "2024-01-10") + failed("1011", "2024-01-12")
+    world.build()
+    assert world.status("1011") == "echec"
+
+
+def test_not_started(world: World) -> None:
+    world.people = [Person("1012")]
+    world.build()
+    register = world.register()
+    assert register.rows[0].status == "non_commence"
+    assert any("lrs pull" in n for n in register.notes)
+
+
+def test_revoked_attestation_does_not_count(world: World) -> None:
+    world.people = [Person("1013")]
+    world.build()
+    with AttestationStore(world.store) as store:
+        record = sign(store, world.keys.private, "1013", world.form, world.directive)
+        assert world.status("1013") == "atteste"
+        store.revoke(record.id, "Erreur de matricule", world.keys.private)
+    assert world.status("1013") == "non_commence"
+
+
+def test_tampered_attestation_is_ignored_and_reported(world: World) -> None:
+    world.people = [Person("1014"), Person("1015")]
+    world.signatures = [("1014", world.form, world.directive), ("1015", world.form, world.directive)]
+    world.build()
+    assert world.status("1015") == "atteste"
+    conn = sqlite3.connect(world.store)
+    conn.execute("DROP TRIGGER attestations_no_update")
+    conn.execute("UPDATE attestations SET employee_number = '1014' WHERE employee_number = '1015'")
+    conn.commit()
+    conn.close()
+    register = world.register()
+    by = {r.employee_number: r for r in register.rows}
+    assert by["1015"].status == "non_commence"
+    assert by["1014"].status == "atteste"  # its own record is intact
+    assert register.anomalies and all("Tremblay" not in a for a in register.anomalies)
+
+
+def test_people_who_left_are_not_in_the_register(world: World) -> None:
+    world.people = [Person("1016"), Person("1017", status="parti")]
+    world.build()
+    assert [r.employee_number for r in world.register().rows] == ["1016"]
+
+
+def test_manager_sees_their_subtree_recursively(world: World) -> None:
+    world.people = [
+        Person("2000", manager="2001"),  # cycle 2000 <-> 2001 must not loop
+        Person("2001", manager="2000"),
+        Person("2002", manager="2001"),
+        Person("2003", manager="2002"),
+        Person("2004", manager="2003", direction="DRH", service="Paie"),
+        Person("2005", manager="2099"),
+    ]
+    world.build()
+    numbers = [r.employee_number for r in world.register(manager="2002").rows]
+    assert numbers == ["2003", "2004"]
+    assert [r.employee_number for r in world.register(manager="2002", direction="DRH").rows] == ["2004"]
+    assert {r.employee_number for r in world.register(manager="2001").rows} == {"2000", "2002", "2003", "2004"}
+    assert world.register(manager="2004").rows == []
+
+
+def test_filters_by_direction_service_and_hire_date(world: World) -> None:
+    world.people = [
+        Person("3001", direction="DSI", service="Urgence", hired_days_ago=100),
+        Person("3002", direction="DSI", service="Bloc", hired_days_ago=10),
+        Person("3003", direction="DRH", service="Paie", hired_days_ago=10),
+    ]
+    world.build()
+    assert [r.employee_number for r in world.register(direction="DSI").rows] == ["3001", "3002"]
+    assert [r.employee_number for r in world.register(service="Bloc").rows] == ["3002"]
+    recent = world.register(hired_from=world.register().as_of.replace(day=1) - __import__("datetime").timedelta(days=40))
+    assert "3001" not in [r.employee_number for r in recent.rows]
+
+
+def test_as_of_date_ignores_later_events(world: World) -> None:
+    import datetime as dt
+
+    world.people = [Person("4001", hired_days_ago=400)]
+    world.signatures = [("4001", world.form, world.directive)]
+    world.build()
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    assert world.status("4001") == "atteste"
+    assert world.status("4001", as_of=yesterday) == "en_retard"
+
+
+def test_set_based_statuses_agree_with_single_person_rule(world: World) -> None:
+    old = world.directive.model_copy(update={"version": "2020-01-01", "version_mineure": False})
+    minor_form = world.form.model_copy(update={"version": "1.1", "changement_mineur": True})
+    world.people = [Person(str(5000 + i)) for i in range(8)]
+    world.signatures = [
+        ("5000", world.form, world.directive),
+        ("5001", world.form, old),
+        ("5002", minor_form, world.directive),
+        ("5003", world.form, old),
+        ("5003", world.form, world.directive),
+        ("5005", world.form, world.directive),
+    ]
+    world.build()
+    with AttestationStore(world.store) as store:
+        victim = store.for_employee("5005")[0]
+        store.revoke(victim.id, "Doublon", world.keys.private)
+    forms = [*available_forms(), minor_form]
+    register = world.register(forms=forms)
+    mapping = {"a-jour": "atteste", "a-renouveler": "a_renouveler"}
+    with AttestationStore(world.store, create=False) as store:
+        for row in register.rows:
+            single = attestation_status(store, row.employee_number, world.directive, forms)
+            expected = mapping.get(single.state, "non_commence")
+            assert row.status == expected, (row.employee_number, single.state, row.status)
+            if single.record is not None and single.state != "revoquee":
+                assert row.verification_code == single.record.verification_code
+    assert [r.status for r in register.rows].count("atteste") == 3
