@@ -116,7 +116,8 @@ def horizontal_bars(
         svg.append(
             f"<text x='0' y='{y + 14}'>{escape(_shorten(name, 38))}</text>"
             f"<rect x='{label_w}' y='{y}' width='{w:.1f}' height='{row_h - 5}' fill='{color}'/>"
-            f"<text x='{label_w + w + 6:.1f}' y='{y + 14}'>{escape(value_format.format(value))}{escape(unit)}</text>"
+            f"<text x='{label_w + w + 6:.1f}' y='{y + 14}'>"
+            f"{escape(value_format.format(value))}{escape(unit)}</text>"
         )
     svg.append("</svg>")
     return "".join(svg)

@@ -61,7 +61,7 @@ def voila_config(
     if template:
         c.VoilaConfiguration.template = template
     c.VoilaConfiguration.http_header_envs = [app.trusted_header] if app.identification == "sso-header" else []
-    c.HTMLExporter.language_code = "fr-CA"
+    c.HTMLExporter.language_code = "fr"
     c.MappingKernelManager.cull_idle_timeout = app.cull_idle_timeout
     c.MappingKernelManager.cull_interval = app.cull_interval
     c.MappingKernelManager.cull_connected = True

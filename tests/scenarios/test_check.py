@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from formation_tic.cli import main
@@ -97,3 +98,17 @@ def test_committed_json_schema_is_current() -> None:
     assert committed == scenario_json_schema()
     assert committed["additionalProperties"] is False
     assert "theme" in committed["required"]
+
+
+def test_trainer_guide_examples_check_clean(tmp_path: Path) -> None:
+    """The complete examples of the « Guide du formateur » are valid scenario files."""
+    guide = (ROOT / "book" / "guide-formateur.md").read_text(encoding="utf-8")
+    blocks = [b.split("\n", 1)[1] for b in guide.split("```")[1::2]
+              if b.startswith("yaml") and "schema_version:" in b]
+    assert len(blocks) >= 3
+    for n, block in enumerate(blocks):
+        (tmp_path / f"exemple-{n}.yaml").write_text(block.replace("\\{{", "{{"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["scenarios", "check", str(tmp_path)])
+    assert result.exit_code == 0, result.stdout
+    kinds = {yaml.safe_load(b)["question"]["kind"] for b in blocks}
+    assert kinds == {"single", "multiple", "branching"}

@@ -1,0 +1,173 @@
+"""The standalone HTML report: summary, charts, the people to follow up — offline.
+
+Inline CSS and SVG only, a Content-Security-Policy that forbids scripts and remote
+resources, every value escaped, tables with captions and header cells, each chart with a
+text alternative and its data in a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Any, Final
+
+from . import charts
+from .exports import manager_name, reminder_reason, timestamp
+from .register import Register
+from .status_sql import STATUSES
+from .summary import by_direction, by_month, late_by_manager
+
+CSS: Final = """
+body{font-family:system-ui,sans-serif;margin:2rem;color:#1a1a1a;max-width:70rem}
+h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.5rem 0}caption{text-align:left;font-weight:600;padding:.3rem 0}
+th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left}th{background:#eef}
+td.n{text-align:right}figure{margin:0}figcaption{font-style:italic}
+.note{background:#fff6d6;border-left:4px solid #b35806;padding:.5rem}
+@media print{details{display:block}}
+"""
+CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def _cell(value: Any, numeric: bool = False) -> str:
+    text = "" if value is None else str(value)
+    return f"<td class='n'>{escape(text)}</td>" if numeric else f"<td>{escape(text)}</td>"
+
+
+def html_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """An accessible table; numbers right-aligned; every value escaped."""
+    head = "".join(f"<th scope='col'>{escape(h)}</th>" for h in headers)
+    body = []
+    for row in rows:
+        cells = [f"<th scope='row'>{escape('' if row[0] is None else str(row[0]))}</th>"]
+        cells += [_cell(v, isinstance(v, int | float)) for v in row[1:]]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def figure(svg: str, caption: str, data_table: str) -> str:
+    """A chart, its caption and its data (text alternative) in a disclosure."""
+    return (
+        f"<figure>{svg}<figcaption>{escape(caption)}</figcaption></figure>"
+        f"<details><summary>Données du graphique</summary>{data_table}</details>"
+    )
+
+
+def describe_filters(register: Register) -> str:
+    """The filters in French."""
+    f = register.filters
+    parts = [f"état au {register.as_of.isoformat()}"]
+    if f.direction:
+        parts.append(f"direction « {f.direction} »")
+    if f.service:
+        parts.append(f"service « {f.service} »")
+    if f.manager:
+        parts.append(f"équipe du gestionnaire {f.manager} (tous niveaux)")
+    if f.hired_from:
+        parts.append(f"embauchés depuis le {f.hired_from.isoformat()}")
+    if f.hired_to:
+        parts.append(f"embauchés jusqu'au {f.hired_to.isoformat()}")
+    parts.append(f"en retard après {register.late_after_days} jours")
+    return ", ".join(parts)
+
+
+def chart_sections(register: Register) -> str:
+    """The three charts with their data tables (shared with the dashboard)."""
+    directions = by_direction(register)
+    labels = dict(STATUSES)
+    completion = figure(
+        charts.stacked_bars("Achèvement par direction", directions, labels),
+        "Répartition des statuts par direction ; le pourcentage est la part des personnes attestées.",
+        html_table(
+            "Personnes par direction et par statut",
+            ["Direction", *labels.values(), "Total"],
+            [[name, *(c.get(k, 0) for k in labels), sum(c.values())] for name, c in directions],
+        ),
+    )
+    months = by_month(register)
+    over_time = figure(
+        charts.columns("Attestations par mois", months),
+        "Nombre d'attestations en vigueur selon le mois de signature.",
+        html_table("Attestations par mois de signature", ["Mois", "Attestations"], months),
+    )
+    late = late_by_manager(register)
+    late_fig = figure(
+        charts.horizontal_bars(
+            "Personnes en retard par gestionnaire", late, color=charts.STATUS_COLORS["en_retard"]
+        ),
+        "Les 20 gestionnaires qui ont le plus de personnes en retard.",
+        html_table("Personnes en retard par gestionnaire", ["Gestionnaire", "En retard"], late),
+    )
+    return (
+        f"<section><h2>Achèvement par direction</h2>{completion}</section>"
+        f"<section><h2>Attestations dans le temps</h2>{over_time}</section>"
+        f"<section><h2>Personnes en retard par gestionnaire</h2>{late_fig}</section>"
+    )
+
+
+def render_report_html(register: Register, *, max_rows: int = 5000, title: str | None = None) -> str:
+    """The whole report as one HTML document (French, offline)."""
+    counts = register.counts()
+    total = sum(counts.values())
+    title = title or "Registre des attestations d'engagement"
+    summary = html_table(
+        "Personnes actives par statut",
+        ["Statut", "Personnes", "Pourcentage"],
+        [[STATUSES[k], n, f"{100 * n / total:.1f} %" if total else "0 %"] for k, n in counts.items()]
+        + [["Total", total, "100 %" if total else "0 %"]],
+    )
+    notes = "".join(f"<p class='note'>{escape(n)}</p>" for n in register.notes)
+    anomalies = ""
+    if register.anomalies:
+        items = "".join(f"<li>{escape(a)}</li>" for a in register.anomalies[:200])
+        anomalies = (
+            "<section><h2>Anomalies du registre des attestations</h2>"
+            f"<p class='note'>{len(register.anomalies)} anomalie(s) : les enregistrements visés ne sont "
+            f"pas comptés. Faites vérifier le registre (« formation-tic attest verify »).</p><ul>{items}</ul>"
+            "</section>"
+        )
+    follow = [r for r in register.rows if r.status in ("en_retard", "a_renouveler", "echec")]
+    shown = follow[:max_rows]
+    more = (
+        f"<p>{len(follow) - len(shown)} autre(s) personne(s) non affichée(s) : "
+        "voir le fichier CSV ou Excel.</p>"
+        if len(follow) > len(shown)
+        else ""
+    )
+    people = html_table(
+        "Personnes en retard, à renouveler ou en échec",
+        ["Matricule", "Nom", "Prénom", "Direction", "Service", "Gestionnaire", "Statut", "Motif"],
+        [
+            [
+                r.employee_number,
+                r.last_name,
+                r.first_name,
+                r.direction,
+                r.service,
+                manager_name(r) or r.manager_number,
+                STATUSES[r.status],
+                reminder_reason(r)
+                if r.status != "echec"
+                else "Échec au questionnaire, pas de réussite depuis.",
+            ]
+            for r in shown
+        ],
+    )
+    return (
+        "<!DOCTYPE html><html lang='fr-CA'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title)} — {register.as_of.isoformat()}</title>"
+        f"<style>{CSS}</style></head><body><main>"
+        f"<h1>{escape(title)}</h1>"
+        f"<p>Directive DIR 2022 DQEPE 054 — {escape(describe_filters(register))}.</p>{notes}"
+        f"<section><h2>Sommaire</h2>{summary}</section>"
+        f"{chart_sections(register)}{anomalies}"
+        f"<section><h2>Personnes à suivre</h2>{people}{more}</section>"
+        f"</main><footer><p>Produit le {escape(timestamp())} par formation-tic. Document confidentiel : "
+        "renseignements personnels du personnel (à conserver selon le calendrier de conservation).</p>"
+        "</footer></body></html>"
+    )

@@ -1,0 +1,63 @@
+"""Aggregates of a register (by status, direction, month, manager) and the terminal table."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from .register import Register
+from .status_sql import STATUSES
+
+
+def by_direction(register: Register) -> list[tuple[str, dict[str, int]]]:
+    """Status counts per direction (« (sans direction) » for blanks), by name."""
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in register.rows:
+        groups[row.direction or "(sans direction)"][row.status] += 1
+    return [(name, dict(counts)) for name, counts in sorted(groups.items())]
+
+
+def by_month(register: Register) -> list[tuple[str, int]]:
+    """Current attestations per month of signature (AAAA-MM), every month in between."""
+    months = Counter(r.signed_at[:7] for r in register.rows if r.signed_at)
+    if not months:
+        return []
+    first, last = min(months), max(months)
+    out: list[tuple[str, int]] = []
+    year, month = int(first[:4]), int(first[5:7])
+    while f"{year:04d}-{month:02d}" <= last:
+        key = f"{year:04d}-{month:02d}"
+        out.append((key, months.get(key, 0)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def late_by_manager(register: Register, limit: int = 20) -> list[tuple[str, int]]:
+    """Managers with the most late people: (« Prénom Nom (matricule) », count)."""
+    counts: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for row in register.rows:
+        if row.status != "en_retard":
+            continue
+        key = row.manager_number or ""
+        counts[key] += 1
+        if key and row.manager_last_name is not None:
+            names[key] = f"{row.manager_first_name or ''} {row.manager_last_name} ({key})".strip()
+        elif key:
+            names[key] = f"matricule {key} (absent de la liste du personnel)"
+        else:
+            names[key] = "(sans gestionnaire)"
+    return [(names[k], n) for k, n in counts.most_common(limit)]
+
+
+def summary_table(register: Register) -> list[str]:
+    """Lines of the terminal summary: one per status, the total, percentages."""
+    counts = register.counts()
+    total = sum(counts.values())
+    width = max(len(label) for label in STATUSES.values())
+    lines = [f"{'Statut'.ljust(width)}  {'Personnes':>9}  {'%':>6}", "-" * (width + 19)]
+    for code, n in counts.items():
+        pct = 100 * n / total if total else 0.0
+        lines.append(f"{STATUSES[code].ljust(width)}  {n:>9}  {pct:>5.1f}%")
+    lines.append("-" * (width + 19))
+    lines.append(f"{'Total'.ljust(width)}  {total:>9}  {100.0 if total else 0.0:>5.1f}%")
+    return lines
