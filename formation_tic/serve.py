@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import logging
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,6 +108,13 @@ def prepare_stores(paths: Paths) -> None:
     AttestationStore(paths.attestations).close()
 
 
+def _check_port(host: str, port: int) -> None:
+    """Fail early, before starting anything, when the port is taken (OSError)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+
+
 def serve_app(
     base: AppSettings,
     app: LearnerAppSettings,
@@ -116,6 +124,7 @@ def serve_app(
     echo: Echo = print,
 ) -> None:
     """Run the learner app until Ctrl+C (or SIGTERM); stop the LRS and the flusher after."""
+    _check_port(app.host, app.port)
     paths = resolve_paths(base, attest)
     html_dir = book_html_dir(paths.book)
     ensure_keys(paths, attest, echo)

@@ -144,9 +144,9 @@ def write_xlsx(
     for row in rows:
         out: list[Any] = []
         for value in row:
-            if isinstance(value, str):
+            if isinstance(value, str) and value.startswith("="):
                 cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"  # never a formula, whatever the first character
+                cell.data_type = "s"  # text, never a formula (openpyxl reads "=…" as one)
                 out.append(cell)
             else:
                 out.append(value)

@@ -4,9 +4,10 @@
 read-only to the roster database, fills a few temporary tables and runs the set-based
 query of :mod:`attest.hr.status_sql`. Attestations are trusted only after
 :func:`attest.verify.verify_store`: records it flags are ignored (and counted in
-``Register.anomalies``). Verification is the slow part (one RSA check per record); its
-result is cached in the roster database under a SHA-256 fingerprint of the whole store,
-so it is redone as soon as a single byte of the store changes.
+``Register.anomalies``). Verification is the slow part (one RSA check per record): its
+result is kept in the roster database with a SHA-256 of the store columns the register
+reads, so a later report verifies only the records appended since, and verifies
+everything again as soon as one of those values changed (see :func:`verified_bad_ids`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from ..record import AttestationRecord
 from ..status import directive_history, renewal_reasons
 from ..store import TABLE as ATTESTATION_TABLE
 from ..store import AttestationStore
-from ..verify import verify_store
+from ..verify import Anchor, Finding, verify_rows, verify_store
 from . import status_sql as S
 from .db import attach_readonly, connect_hr, has_table
 from .errors import HrError
@@ -41,14 +42,31 @@ from .roster import ensure_schema
 STATEMENTS_TABLE = "lrs_statements"
 
 VERIFICATION_CACHE = """
-CREATE TABLE IF NOT EXISTS store_verifications (
-  fingerprint TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS store_verification_state (
+  store_key TEXT PRIMARY KEY,
   verified_at TEXT NOT NULL,
-  records INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL,
+  last_hash TEXT NOT NULL,
+  digest TEXT NOT NULL,
   bad_ids TEXT NOT NULL,
   findings TEXT NOT NULL
 )
 """
+
+READ_COLUMNS = (
+    "seq",
+    "id",
+    "kind",
+    "employee_number",
+    "form_id",
+    "form_version",
+    "directive_version",
+    "signed_at",
+    "verification_code",
+    "revokes",
+    "record_hash",
+)
+"""The store columns the register reads: the verification cache is bound to their values."""
 
 
 class RegisterFilters(BaseModel):
@@ -132,20 +150,68 @@ class Register(BaseModel):
 # --- verification ------------------------------------------------------------------------------
 
 
+def _open_store_ro(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+
+
+def _digest_rows(conn: sqlite3.Connection, digest: Any, first: int, last: int) -> None:
+    """Feed ``digest`` with the read columns of records ``first..last`` (any chunking gives
+    the same digest: each record ends with a record separator)."""
+    expr = " || char(31) || ".join(f"quote({c})" for c in READ_COLUMNS)
+    for start in range(first, last + 1, 20_000):
+        (chunk,) = conn.execute(
+            f"SELECT group_concat({expr} || char(30), '') FROM (SELECT * FROM {ATTESTATION_TABLE} "
+            "WHERE seq >= ? AND seq <= ? ORDER BY seq)",
+            (start, min(start + 19_999, last)),
+        ).fetchone()
+        digest.update((chunk or "").encode("utf-8", "surrogatepass"))
+
+
 def store_fingerprint(path: Path) -> tuple[str, int]:
-    """SHA-256 over every column of every record (in ``seq`` order), and the record count."""
-    uri = Path(path).resolve().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True)
+    """SHA-256 over the columns the register reads, every record in ``seq`` order; count."""
+    conn = _open_store_ro(path)
     try:
+        low, high, count = conn.execute(
+            f"SELECT min(seq), max(seq), count(*) FROM {ATTESTATION_TABLE}"
+        ).fetchone()
         digest = hashlib.sha256()
-        count = 0
-        cur = conn.execute(f"SELECT * FROM {ATTESTATION_TABLE} ORDER BY seq")
-        while batch := cur.fetchmany(5000):
-            digest.update(repr(batch).encode("utf-8"))
-            count += len(batch)
-        return digest.hexdigest(), count
+        if count:
+            _digest_rows(conn, digest, low, high)
+        return digest.hexdigest(), int(count)
     finally:
         conn.close()
+
+
+def _suffix_findings(
+    conn: sqlite3.Connection, last_seq: int, last_hash: str, public_keys: Mapping[str, rsa.RSAPublicKey]
+) -> list[Finding]:
+    """Verify the records after ``last_seq`` (with record ``last_seq`` for the chain).
+
+    The prefix is known intact, so "removed" findings before ``last_seq`` are dropped, and
+    so are revocation findings whose target is an attestation of the prefix not revoked
+    before.
+    """
+    cur = conn.execute(f"SELECT * FROM {ATTESTATION_TABLE} WHERE seq >= ? ORDER BY seq", (last_seq,))
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cur]
+    report = verify_rows(rows, public_keys, [Anchor(last_seq, last_hash)])
+    by_id = {r["id"]: r for r in rows}
+    kept: list[Finding] = []
+    for finding in report.findings:
+        if finding.problem == "removed" and finding.seq is not None and finding.seq < last_seq:
+            continue
+        if finding.problem == "revocation" and finding.record_id in by_id:
+            row = by_id[finding.record_id]
+            target_ok = conn.execute(
+                f"SELECT 1 FROM {ATTESTATION_TABLE} t WHERE t.id = ? AND t.kind = 'attestation' "
+                f"AND t.seq < ? AND NOT EXISTS (SELECT 1 FROM {ATTESTATION_TABLE} o "
+                "WHERE o.kind = 'revocation' AND o.revokes = t.id AND o.seq < ?)",
+                (row["revokes"], last_seq, row["seq"]),
+            ).fetchone()
+            if target_ok and row["seq"] != last_seq:
+                continue
+        kept.append(finding)
+    return kept
 
 
 def verified_bad_ids(
@@ -156,32 +222,71 @@ def verified_bad_ids(
 ) -> tuple[set[str], list[str]]:
     """Ids of records that fail verification, and the findings (French, no names).
 
-    Cached in ``store_verifications`` of the roster database by store fingerprint and key ids.
+    The result is kept in ``store_verification_state`` of the roster database with the
+    SHA-256 of the columns the register reads: when they are unchanged for the records
+    already verified, only the records appended since are verified (the store is
+    append-only and chained); when any of them changed, the whole store is verified again.
     """
     conn.execute(VERIFICATION_CACHE)
-    fingerprint, count = store_fingerprint(store_path)
-    key = hashlib.sha256((fingerprint + "|" + ",".join(sorted(public_keys))).encode()).hexdigest()
-    row = conn.execute(
-        "SELECT bad_ids, findings FROM store_verifications WHERE fingerprint = ?", (key,)
+    store_key = hashlib.sha256(
+        (str(Path(store_path).resolve()) + "|" + ",".join(sorted(public_keys))).encode()
+    ).hexdigest()
+    cached = conn.execute(
+        "SELECT last_seq, last_hash, digest, bad_ids, findings FROM store_verification_state "
+        "WHERE store_key = ?",
+        (store_key,),
     ).fetchone()
-    if row is not None:
-        return set(json.loads(row[0])), list(json.loads(row[1]))
-    if progress is not None:
-        progress(f"Vérification des signatures du registre des attestations ({count} enregistrements)…")
-    report = verify_store(store_path, public_keys)
-    bad = sorted(report.failing_ids())
-    findings = [str(f) for f in report.findings]
+    store = _open_store_ro(store_path)
+    try:
+        low, high, count = store.execute(
+            f"SELECT min(seq), max(seq), count(*) FROM {ATTESTATION_TABLE}"
+        ).fetchone()
+        if not count:
+            return set(), []
+        digest = hashlib.sha256()
+        incremental = False
+        if cached is not None and cached[0] <= high:
+            _digest_rows(store, digest, low, cached[0])
+            head = store.execute(
+                f"SELECT record_hash FROM {ATTESTATION_TABLE} WHERE seq = ?", (cached[0],)
+            ).fetchone()
+            incremental = digest.hexdigest() == cached[2] and head is not None and head[0] == cached[1]
+        if incremental and cached is not None:
+            bad = set(json.loads(cached[3]))
+            findings = list(json.loads(cached[4]))
+            if high > cached[0]:
+                if progress is not None:
+                    progress(f"Vérification des {high - cached[0]} nouvel(s) enregistrement(s) du registre…")
+                new = _suffix_findings(store, cached[0], cached[1], public_keys)
+                bad |= {f.record_id for f in new if f.record_id}
+                findings += [str(f) for f in new]
+                _digest_rows(store, digest, cached[0] + 1, high)
+        else:
+            if progress is not None:
+                progress(f"Vérification complète du registre des attestations ({count} enregistrements)…")
+            report = verify_store(store_path, public_keys)
+            bad = report.failing_ids()
+            findings = [str(f) for f in report.findings]
+            digest = hashlib.sha256()
+            _digest_rows(store, digest, low, high)
+        (last_hash,) = store.execute(
+            f"SELECT record_hash FROM {ATTESTATION_TABLE} WHERE seq = ?", (high,)
+        ).fetchone()
+    finally:
+        store.close()
     conn.execute(
-        "INSERT OR REPLACE INTO store_verifications VALUES (?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO store_verification_state VALUES (?, ?, ?, ?, ?, ?, ?)",
         (
-            key,
+            store_key,
             dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            count,
-            json.dumps(bad),
+            high,
+            last_hash,
+            digest.hexdigest(),
+            json.dumps(sorted(bad)),
             json.dumps(findings, ensure_ascii=False),
         ),
     )
-    return set(bad), findings
+    return bad, findings
 
 
 # --- renewal table -----------------------------------------------------------------------------
@@ -339,5 +444,24 @@ def distinct_values(roster_db: Path, column: str, *, direction: str | None = Non
             sql += " AND direction = ?"
             args = (direction,)
         return [r[0] for r in conn.execute(sql + f" ORDER BY {column}", args)]
+    finally:
+        conn.close()
+
+
+def members(roster_db: Path, filters: RegisterFilters) -> list[str]:
+    """Employee numbers of the active people matching ``filters`` (no statuses computed)."""
+    if filters.manager is not None and not is_valid_employee_number(filters.manager):
+        raise HrError("Matricule du gestionnaire invalide.")
+    as_of = filters.as_of or dt.date.today()
+    conn = connect_hr(roster_db, create=False)
+    try:
+        ensure_schema(conn)
+        conn.executescript(S.TEMP_TABLES)
+        if filters.manager:
+            conn.execute(S.SCOPE_MANAGER, {"manager": filters.manager})
+        params: dict[str, Any] = {"as_of": as_of.isoformat()}
+        where = ["(r.status = 'active' OR r.left_on > :as_of)", *_conditions(filters, params)]
+        sql = "SELECT r.employee_number FROM roster r WHERE " + " AND ".join(where)
+        return [n for (n,) in conn.execute(sql, params)]
     finally:
         conn.close()

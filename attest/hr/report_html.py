@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from . import charts
 from .exports import manager_name, reminder_reason, timestamp
+from .items import ITEM_HEADERS, ItemStat, item_rows
 from .register import Register
 from .status_sql import STATUSES
 from .summary import by_direction, by_month, late_by_manager
@@ -170,4 +171,39 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
         f"</main><footer><p>Produit le {escape(timestamp())} par formation-tic. Document confidentiel : "
         "renseignements personnels du personnel (à conserver selon le calendrier de conservation).</p>"
         "</footer></body></html>"
+    )
+
+
+def render_items_html(stats: Sequence[ItemStat], *, scope: str = "tout le personnel") -> str:
+    """The item analysis report for trainers (offline, French)."""
+    chart = figure(
+        charts.horizontal_bars(
+            "Taux de réussite par scénario",
+            [(("⚠ " if s.flag else "") + s.title, 100 * s.success_rate) for s in stats],
+            unit=" %",
+            maximum=100,
+        ),
+        "Taux de réussite de chaque scénario ; ⚠ : presque tout le monde échoue ou réussit.",
+        html_table(
+            "Taux de réussite par scénario",
+            ["Scénario", "Taux de réussite (%)"],
+            [[s.title, round(100 * s.success_rate, 1)] for s in stats],
+        ),
+    )
+    flagged = [s for s in stats if s.flag]
+    flags = "".join(
+        f"<li>{escape(s.title)} ({escape(s.scenario_id)}) : {escape(s.flag_label)}</li>" for s in flagged
+    )
+    return (
+        "<!DOCTYPE html><html lang='fr-CA'><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
+        "<title>Analyse des scénarios</title>"
+        f"<style>{CSS}</style></head><body><main><h1>Analyse des scénarios</h1>"
+        f"<p>Réponses enregistrées dans le LRS — {escape(scope)}.</p>"
+        f"<section><h2>Scénarios signalés</h2><ul>{flags or '<li>Aucun.</li>'}</ul></section>"
+        f"<section><h2>Réussite par scénario</h2>{chart}</section>"
+        "<section><h2>Détail</h2>"
+        + html_table("Résultats par scénario", ITEM_HEADERS, item_rows(stats))
+        + f"</section></main><footer><p>Produit le {escape(timestamp())} par formation-tic.</p></footer>"
+        "</body></html>"
     )

@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
 import sqlite3
 import unicodedata
@@ -264,33 +265,35 @@ def map_columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
     return mapping, warnings
 
 
-def decode_bytes(data: bytes) -> tuple[str, str, list[int]]:
-    """Decode a CSV file: UTF-8 (BOM optional), else line by line UTF-8 or Windows-1252.
+class _LineDecoder:
+    """Decode a CSV file line by line: UTF-8 (BOM optional), else Windows-1252.
 
-    Returns the text, the encoding's French label and the line numbers read as
-    Windows-1252 (only when the file mixes both).
+    Undefined Windows-1252 bytes become U+FFFD and the row is then rejected.
     """
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), "UTF-8", []
-    except UnicodeDecodeError:
-        pass
-    lines = data.split(b"\n")
-    out: list[str] = []
-    cp1252_lines: list[int] = []
-    utf8_non_ascii = False
-    for number, raw in enumerate(lines, start=1):
-        try:
-            text = raw.decode("utf-8")
-            utf8_non_ascii = utf8_non_ascii or not raw.isascii()
-        except UnicodeDecodeError:
-            # Undefined Windows-1252 bytes become U+FFFD and the row is then rejected.
-            text = raw.decode("cp1252", errors="replace")
-            cp1252_lines.append(number)
-        out.append(text)
-    label = "mixte (UTF-8 et Windows-1252)" if utf8_non_ascii else "Windows-1252"
-    return "\n".join(out), label, cp1252_lines if utf8_non_ascii else []
+
+    def __init__(self) -> None:
+        self.cp1252_lines: list[int] = []
+        self.utf8_non_ascii = False
+
+    def lines(self, handle: io.BufferedReader) -> Iterator[str]:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                text = raw.decode("utf-8")
+                if not self.utf8_non_ascii and not raw.isascii():
+                    self.utf8_non_ascii = True
+            except UnicodeDecodeError:
+                text = raw.decode("cp1252", errors="replace")
+                self.cp1252_lines.append(number)
+            yield text
+
+    @property
+    def label(self) -> str:
+        """The encoding found, in French."""
+        if not self.cp1252_lines:
+            return "UTF-8"
+        return "mixte (UTF-8 et Windows-1252)" if self.utf8_non_ascii else "Windows-1252"
 
 
 def sniff_delimiter(first_line: str) -> str:
@@ -304,25 +307,30 @@ def sniff_delimiter(first_line: str) -> str:
     return best
 
 
-def iter_csv(data: bytes, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) for each record of a CSV file; the header comes first (line 1)."""
-    text, encoding, cp1252_lines = decode_bytes(data)
-    report.encoding = encoding
-    if cp1252_lines:
-        shown = ", ".join(str(n) for n in cp1252_lines[:10])
-        more = " …" if len(cp1252_lines) > 10 else ""
+def iter_csv(path: Path, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) for each record of a CSV file; the header comes first (line 1).
+
+    The file is streamed: memory does not grow with its size.
+    """
+    decoder = _LineDecoder()
+    with path.open("rb") as handle:
+        lines = decoder.lines(handle)
+        first_line = next(lines, "")
+        delimiter = sniff_delimiter(first_line.rstrip("\r\n"))
+        report.delimiter = delimiter
+        reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter)
+        start = 1
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    report.encoding = decoder.label
+    if decoder.cp1252_lines and decoder.utf8_non_ascii:
+        shown = ", ".join(str(n) for n in decoder.cp1252_lines[:10])
+        more = " …" if len(decoder.cp1252_lines) > 10 else ""
         report.warnings.append(
-            f"Fichier à encodage mixte : {len(cp1252_lines)} ligne(s) lue(s) en Windows-1252 "
+            f"Fichier à encodage mixte : {len(decoder.cp1252_lines)} ligne(s) lue(s) en Windows-1252 "
             f"(lignes {shown}{more})."
         )
-    first_line = text.split("\n", 1)[0]
-    delimiter = sniff_delimiter(first_line)
-    report.delimiter = delimiter
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    start = 1
-    for cells in reader:
-        yield start, cells
-        start = reader.line_num + 1
 
 
 def _xlsx_cell(value: Any) -> str:
@@ -490,26 +498,16 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_roster(
+def iter_roster(
     path: Path,
+    report: ImportReport,
     *,
-    today: dt.date | None = None,
+    today: dt.date,
     progress: Callable[[int], None] | None = None,
-) -> tuple[list[RosterRow], ImportReport]:
-    """Read and check a roster file without writing anything: (valid rows, report)."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise RosterError(f"Fichier de personnel illisible : {exc.strerror}") from exc
-    is_xlsx = data[:4] == b"PK\x03\x04"
-    report = ImportReport(
-        file_sha256=hashlib.sha256(data).hexdigest(), file_format="xlsx" if is_xlsx else "csv"
-    )
-    if not is_xlsx and path.suffix.lower() in (".xlsx", ".xlsm"):
-        raise RosterError("Ce fichier .xlsx n'est pas un classeur Excel valide.")
-    records: Iterable[tuple[int, list[str]]] = iter_xlsx(path, report) if is_xlsx else iter_csv(data, report)
-    today = today or dt.date.today()
+) -> Iterator[RosterRow]:
+    """The valid rows of a roster file, streamed; rejects and warnings go into ``report``."""
+    is_xlsx = report.file_format == "xlsx"
+    records: Iterable[tuple[int, list[str]]] = iter_xlsx(path, report) if is_xlsx else iter_csv(path, report)
     iterator = iter(records)
     header_line: tuple[int, list[str]] | None = None
     for line, cells in iterator:
@@ -533,7 +531,6 @@ def parse_roster(
     report.columns = {f: header_line[1][i].strip() for f, i in columns.items()}
     width = len(header_line[1])
 
-    rows: list[RosterRow] = []
     first_line: dict[str, int] = {}
     formula_cells = 0
     for line, cells in iterator:
@@ -556,14 +553,40 @@ def parse_roster(
             for v in (row.last_name, row.first_name, row.job_title, row.direction, row.service)
         ):
             formula_cells += 1
-        rows.append(row)
-    if progress is not None:
+        yield row
+    if progress is not None and report.rows_read % 10_000:
         progress(report.rows_read % 10_000)
     if formula_cells:
         report.warnings.append(
             f"{formula_cells} ligne(s) ont une cellule qui commence par = + - ou @ : elles sont "
             "importées telles quelles et neutralisées dans les exports CSV et Excel."
         )
+
+
+def _start(path: Path) -> ImportReport:
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256")
+            handle.seek(0)
+            magic = handle.read(4)
+    except OSError as exc:
+        raise RosterError(f"Fichier de personnel illisible : {exc.strerror}") from exc
+    is_xlsx = magic == b"PK\x03\x04"
+    if not is_xlsx and path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise RosterError("Ce fichier .xlsx n'est pas un classeur Excel valide.")
+    return ImportReport(file_sha256=digest.hexdigest(), file_format="xlsx" if is_xlsx else "csv")
+
+
+def parse_roster(
+    path: Path,
+    *,
+    today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[RosterRow], ImportReport]:
+    """Read and check a roster file without writing anything: (valid rows, report)."""
+    report = _start(path)
+    rows = list(iter_roster(Path(path), report, today=today or dt.date.today(), progress=progress))
     return rows, report
 
 
@@ -581,7 +604,8 @@ def import_roster(
     name on a rejected line) are marked as left.
     """
     today = today or dt.date.today()
-    rows, report = parse_roster(path, today=today, progress=progress)
+    report = _start(path)
+    rows = iter_roster(Path(path), report, today=today, progress=progress)
     conn = connect_hr(db_path)
     try:
         ensure_schema(conn)
@@ -590,10 +614,11 @@ def import_roster(
         try:
             conn.execute("CREATE TEMP TABLE IF NOT EXISTS roster_in (" + ", ".join(_COLUMNS) + ")")
             conn.execute("DELETE FROM temp.roster_in")
-            conn.executemany(
-                f"INSERT INTO temp.roster_in VALUES ({', '.join('?' for _ in _COLUMNS)})",
-                (r.values() for r in rows),
-            )
+            valid = 0
+            insert = f"INSERT INTO temp.roster_in VALUES ({', '.join('?' for _ in _COLUMNS)})"
+            while batch := [r.values() for r in itertools.islice(rows, 10_000)]:
+                conn.executemany(insert, batch)
+                valid += len(batch)
             same = " AND ".join(f"r.{c} IS i.{c}" for c in _COLUMNS[1:])
             report.unchanged = conn.execute(
                 f"SELECT count(*) FROM temp.roster_in i JOIN roster r USING (employee_number) WHERE {same}"
@@ -602,7 +627,7 @@ def import_roster(
                 "SELECT count(*) FROM temp.roster_in i JOIN roster r USING (employee_number)"
             ).fetchone()[0]
             report.updated = existing - report.unchanged
-            report.inserted = len(rows) - existing
+            report.inserted = valid - existing
             updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
             conn.execute(
                 f"INSERT INTO roster ({', '.join(_COLUMNS)}, left_on, updated_at) "

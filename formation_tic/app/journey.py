@@ -109,6 +109,14 @@ def _alert(message: str) -> str:
     return f'<div class="ftic-error" role="alert">{_esc(message)}</div>' if message else ""
 
 
+def _alert_list(messages: Sequence[str]) -> str:
+    """One alert for a field, however many problems it has."""
+    if len(messages) == 1:
+        return _alert(messages[0])
+    items = "".join(f"<li>{_esc(m)}</li>" for m in messages)
+    return f'<div class="ftic-error" role="alert"><ul>{items}</ul></div>'
+
+
 def _pct(value: float) -> str:
     return f"{round(value * 100)} %"
 
@@ -507,7 +515,7 @@ class Journey:
                 target = self.errors.get(name)
                 count += len(messages)
                 if target is not None:
-                    target.value = "".join(_alert(m) for m in messages)
+                    target.value = _alert_list(messages)
             self.form_summary.value = _alert(
                 f"L'engagement n'est pas encore enregistré : {count} point{'s' if count > 1 else ''} "
                 "à corriger (voir les messages sous les champs)."

@@ -27,12 +27,13 @@ HOMEPAGE = "https://ena.test.example"
 UTC = dt.UTC
 
 ROSTER_HEADER = (
-    "Matricule;Nom;Prénom;Titre d'emploi;Direction;Service;Matricule du gestionnaire;"
-    "Date d'embauche;Statut"
+    "Matricule;Nom;Prénom;Titre d'emploi;Direction;Service;Matricule du gestionnaire;Date d'embauche;Statut"
 )
 
 
-def roster_csv(path: Path, lines: Iterable[str], *, header: str = ROSTER_HEADER, encoding: str = "utf-8-sig") -> Path:
+def roster_csv(
+    path: Path, lines: Iterable[str], *, header: str = ROSTER_HEADER, encoding: str = "utf-8-sig"
+) -> Path:
     """Write a roster CSV (header + lines) in ``encoding``."""
     path.write_bytes(("\r\n".join([header, *lines]) + "\r\n").encode(encoding))
     return path

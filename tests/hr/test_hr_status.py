@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from attest import AttestationStore, DirectiveInfo, FormContent, available_forms, attestation_status
+from attest import AttestationStore, DirectiveInfo, FormContent, attestation_status, available_forms
 
 from .hr_support import failed, passed, sign, started
 from .world import Person, World
@@ -90,7 +91,9 @@ def test_in_progress_when_started_not_passed(world: World) -> None:
 
 def test_failed_without_later_pass(world: World) -> None:
     world.people = [Person("1009"), Person("1010")]
-    world.statements = failed("1009", "2024-01-10") + failed("1010", "2024-01-10") + passed("1010", "2024-01-11")
+    world.statements = (
+        failed("1009", "2024-01-10") + failed("1010", "2024-01-10") + passed("1010", "2024-01-11")
+    )
     world.build()
     by = {r.employee_number: r for r in world.register().rows}
     assert by["1009"].status == "echec"
@@ -158,7 +161,12 @@ def test_manager_sees_their_subtree_recursively(world: World) -> None:
     numbers = [r.employee_number for r in world.register(manager="2002").rows]
     assert numbers == ["2003", "2004"]
     assert [r.employee_number for r in world.register(manager="2002", direction="DRH").rows] == ["2004"]
-    assert {r.employee_number for r in world.register(manager="2001").rows} == {"2000", "2002", "2003", "2004"}
+    assert {r.employee_number for r in world.register(manager="2001").rows} == {
+        "2000",
+        "2002",
+        "2003",
+        "2004",
+    }
     assert world.register(manager="2004").rows == []
 
 
@@ -171,13 +179,13 @@ def test_filters_by_direction_service_and_hire_date(world: World) -> None:
     world.build()
     assert [r.employee_number for r in world.register(direction="DSI").rows] == ["3001", "3002"]
     assert [r.employee_number for r in world.register(service="Bloc").rows] == ["3002"]
-    recent = world.register(hired_from=world.register().as_of.replace(day=1) - __import__("datetime").timedelta(days=40))
-    assert "3001" not in [r.employee_number for r in recent.rows]
+    recent = world.register(hired_from=dt.date.today() - dt.timedelta(days=50))
+    assert [r.employee_number for r in recent.rows] == ["3002", "3003"]
+    early = world.register(hired_to=dt.date.today() - dt.timedelta(days=50))
+    assert [r.employee_number for r in early.rows] == ["3001"]
 
 
 def test_as_of_date_ignores_later_events(world: World) -> None:
-    import datetime as dt
-
     world.people = [Person("4001", hired_days_ago=400)]
     world.signatures = [("4001", world.form, world.directive)]
     world.build()
@@ -213,3 +221,47 @@ def test_set_based_statuses_agree_with_single_person_rule(world: World) -> None:
             if single.record is not None and single.state != "revoquee":
                 assert row.verification_code == single.record.verification_code
     assert [r.status for r in register.rows].count("atteste") == 3
+
+
+def test_incremental_verification_after_appends(world: World) -> None:
+    world.people = [Person("8001"), Person("8002"), Person("8003"), Person("8004")]
+    world.signatures = [("8001", world.form, world.directive)]
+    world.build()
+    assert world.status("8001") == "atteste"  # full verification, cached
+    with AttestationStore(world.store) as store:
+        second = sign(store, world.keys.private, "8002", world.form, world.directive)
+        first = store.for_employee("8001")[0]
+        store.revoke(first.id, "Signée par erreur", world.keys.private)
+    register = world.register()  # only the two new records are verified
+    by = {r.employee_number: r.status for r in register.rows}
+    assert by["8001"] == "non_commence" and by["8002"] == "atteste"
+    assert register.anomalies == []
+    conn = sqlite3.connect(world.store)
+    conn.execute("DROP TRIGGER attestations_no_update")
+    # A record appended without the key: a copy of 8002's signed row under another number.
+    cols = [r[1] for r in conn.execute("PRAGMA table_info(attestations)")]
+    row = dict(
+        zip(
+            cols,
+            conn.execute("SELECT * FROM attestations WHERE id = ?", (second.id,)).fetchone(),
+            strict=True,
+        )
+    )
+    last = conn.execute("SELECT seq, record_hash FROM attestations ORDER BY seq DESC LIMIT 1").fetchone()
+    row.update(
+        seq=last[0] + 1,
+        id="forged",
+        employee_number="8003",
+        verification_code="FORGE-D0000",
+        prev_hash=last[1],
+    )
+    conn.execute(
+        f"INSERT INTO attestations ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+        list(row.values()),
+    )
+    conn.commit()
+    conn.close()
+    register = world.register()
+    by = {r.employee_number: r.status for r in register.rows}
+    assert by["8003"] == "non_commence" and by["8002"] == "atteste"
+    assert register.anomalies and any("forged" in a for a in register.anomalies)

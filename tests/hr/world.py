@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,11 +57,23 @@ class World:
         return self.tmp / "outbox.db"
 
     def build(self) -> None:
-        lines = [
-            f"{p.number};{p.last_name};Marie;Infirmière;{p.direction};{p.service};{p.manager};"
-            f"{days_ago(p.hired_days_ago)};{p.status}"
-            for p in self.people
-        ]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";", lineterminator="\n")
+        for p in self.people:
+            writer.writerow(
+                [
+                    p.number,
+                    p.last_name,
+                    "Marie",
+                    "Infirmière",
+                    p.direction,
+                    p.service,
+                    p.manager,
+                    days_ago(p.hired_days_ago),
+                    p.status,
+                ]
+            )
+        lines = buffer.getvalue().splitlines()
         report = import_roster(self.roster_db, roster_csv(self.tmp / "personnel.csv", lines))
         assert not report.rejected, report.rejected
         with AttestationStore(self.store) as store:
