@@ -434,7 +434,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = args.dir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
-        generated = ("hr.db", "outbox.db") if args.reuse else ("hr.db", "outbox.db", "attestations.db")
+        loaded = args.reuse and (work / "hr.db").exists() and (work / "outbox.db").exists()
+        generated: tuple[str, ...] = () if args.reuse else ("hr.db", "outbox.db", "attestations.db")
         for name in generated:
             for suffix in ("", "-wal", "-shm"):
                 (work / (name + suffix)).unlink(missing_ok=True)
@@ -459,8 +460,15 @@ def main() -> None:
                 flush=True,
             )
 
-        run("1. Import de la liste du personnel", phase_import, work)
-        run("2. Import des énoncés (lrs pull, fichier)", phase_pull, work)
+        if loaded:
+            conn = sqlite3.connect(work / "hr.db")
+            conn.execute("DROP TABLE IF EXISTS verified_attestations")
+            conn.execute("DROP TABLE IF EXISTS verification_state")
+            conn.close()
+            print("Liste du personnel et énoncés déjà importés (--reuse) : étapes 1 et 2 sautées.")
+        else:
+            run("1. Import de la liste du personnel", phase_import, work)
+            run("2. Import des énoncés (lrs pull, fichier)", phase_pull, work)
         first = run("3a. Registre complet (avec vérification)", phase_register, work)
         second = run("3b. Registre complet (vérification en cache)", phase_register, work)
         hand = run("4. Requête SQL écrite à la main", phase_hand_sql, work)

@@ -5,6 +5,13 @@ from __future__ import annotations
 import click
 
 from attest.cli import attest_group, keys_group
+from attest.hr.cli import (
+    dashboard_command,
+    items_command,
+    reminders_command,
+    report_command,
+    roster_group,
+)
 from lrs_export.cli import lrs as lrs_group
 from scenarios.cli import build_command, scenarios_group
 
@@ -22,6 +29,11 @@ main.add_command(build_command)
 main.add_command(lrs_group)
 main.add_command(keys_group)
 main.add_command(attest_group)
+main.add_command(roster_group)
+main.add_command(report_command)
+main.add_command(reminders_command)
+main.add_command(items_command)
+main.add_command(dashboard_command)
 
 
 @main.command("serve")

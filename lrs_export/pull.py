@@ -53,6 +53,17 @@ def _db(path: Path) -> sqlite_utils.Database:
     return db
 
 
+def _known_ids(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+    """Which of ``ids`` the local table already holds (primary-key look-ups, page-sized)."""
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(f"SELECT id FROM {TABLE} WHERE id IN ({marks})", chunk)
+        known.update(row[0] for row in rows)
+    return known
+
+
 def _row(s: dict[str, Any]) -> tuple[Any, ...]:
     result = s.get("result") or {}
     success = result.get("success")
@@ -103,12 +114,11 @@ def pull(
     try:
         for statements, next_more in client.iter_pages(params, more=more):
             conn.execute("BEGIN IMMEDIATE")
-            before = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+            known = _known_ids(conn, [s["id"] for s in statements])
             conn.executemany(
                 f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_row(s) for s in statements],
             )
-            after = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
             for s in statements:
                 if s.get("stored") and (watermark is None or s["stored"] > watermark):
                     watermark = s["stored"]
@@ -119,7 +129,7 @@ def pull(
             conn.execute("COMMIT")
             report.pages += 1
             report.fetched += len(statements)
-            report.new += after - before
+            report.new += len({s["id"] for s in statements} - known)
             if max_pages is not None and report.pages >= max_pages and next_more:
                 return report
         conn.execute("BEGIN IMMEDIATE")

@@ -119,6 +119,11 @@ def source_options(func: F) -> F:
             type=click.Path(path_type=Path, dir_okay=False, exists=True),
             help="Certificat ou clé publique qui vérifie le registre (répétable).",
         ),
+        click.option(
+            "--reverify",
+            is_flag=True,
+            help="Revérifier tout le registre des attestations (sinon : les ajouts seulement).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -189,7 +194,9 @@ def _register(params: dict[str, Any]) -> tuple[Register, HrSettings]:
         )
         keys = _public_keys(settings, attest, settings.attestations_db_path)
         _progress("Calcul des statuts…")
-        register = build_register(sources, rules, filters, keys, progress=_progress)
+        register = build_register(
+            sources, rules, filters, keys, reverify=bool(params.get("reverify")), progress=_progress
+        )
     except AttestError as exc:
         raise click.ClickException(str(exc)) from exc
     for note in register.notes:

@@ -4,10 +4,10 @@
 read-only to the roster database, fills a few temporary tables and runs the set-based
 query of :mod:`attest.hr.status_sql`. Attestations are trusted only after
 :func:`attest.verify.verify_store`: records it flags are ignored (and counted in
-``Register.anomalies``). Verification is the slow part (one RSA check per record): its
-result is kept in the roster database with a SHA-256 of the store columns the register
-reads, so a later report verifies only the records appended since, and verifies
-everything again as soon as one of those values changed (see :func:`verified_bad_ids`).
+``Register.anomalies``). Verification is the slow part (one RSA check per record), so the
+verified values the register needs are copied into ``verified_attestations`` of the roster
+database, and later reports verify only the records appended since (see
+:func:`sync_verified`; ``reverify=True`` verifies everything again).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric import rsa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
 from lrs_export import vocabulary as V
 
@@ -32,7 +32,6 @@ from ..identity import is_valid_employee_number
 from ..record import AttestationRecord
 from ..status import directive_history, renewal_reasons
 from ..store import TABLE as ATTESTATION_TABLE
-from ..store import AttestationStore
 from ..verify import Anchor, Finding, verify_rows, verify_store
 from . import status_sql as S
 from .db import attach_readonly, connect_hr, has_table
@@ -41,19 +40,32 @@ from .roster import ensure_schema
 
 STATEMENTS_TABLE = "lrs_statements"
 
-VERIFICATION_CACHE = """
-CREATE TABLE IF NOT EXISTS store_verification_state (
-  store_key TEXT PRIMARY KEY,
+VERIFIED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS verified_attestations (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  employee_number TEXT NOT NULL,
+  form_id TEXT NOT NULL,
+  form_version TEXT NOT NULL,
+  directive_version TEXT NOT NULL,
+  directive_version_minor INTEGER NOT NULL,
+  signed_at TEXT NOT NULL,
+  verification_code TEXT NOT NULL,
+  revokes TEXT,
+  bad INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS verification_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  store_key TEXT NOT NULL,
   verified_at TEXT NOT NULL,
   last_seq INTEGER NOT NULL,
   last_hash TEXT NOT NULL,
-  digest TEXT NOT NULL,
-  bad_ids TEXT NOT NULL,
   findings TEXT NOT NULL
-)
+);
 """
 
-READ_COLUMNS = (
+SNAPSHOT_COLUMNS = (
     "seq",
     "id",
     "kind",
@@ -61,12 +73,12 @@ READ_COLUMNS = (
     "form_id",
     "form_version",
     "directive_version",
+    "directive_version_minor",
     "signed_at",
     "verification_code",
     "revokes",
-    "record_hash",
 )
-"""The store columns the register reads: the verification cache is bound to their values."""
+"""The store columns the register needs, copied once verified into ``verified_attestations``."""
 
 
 class RegisterFilters(BaseModel):
@@ -134,7 +146,7 @@ class Register(BaseModel):
 
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
-    rows: list[RegisterRow]
+    rows: SkipValidation[list[RegisterRow]]
     filters: RegisterFilters
     as_of: dt.date
     late_after_days: int
@@ -151,35 +163,13 @@ class Register(BaseModel):
 
 
 def _open_store_ro(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
-
-
-def _digest_rows(conn: sqlite3.Connection, digest: Any, first: int, last: int) -> None:
-    """Feed ``digest`` with the read columns of records ``first..last`` (any chunking gives
-    the same digest: each record ends with a record separator)."""
-    expr = " || char(31) || ".join(f"quote({c})" for c in READ_COLUMNS)
-    for start in range(first, last + 1, 20_000):
-        (chunk,) = conn.execute(
-            f"SELECT group_concat({expr} || char(30), '') FROM (SELECT * FROM {ATTESTATION_TABLE} "
-            "WHERE seq >= ? AND seq <= ? ORDER BY seq)",
-            (start, min(start + 19_999, last)),
-        ).fetchone()
-        digest.update((chunk or "").encode("utf-8", "surrogatepass"))
-
-
-def store_fingerprint(path: Path) -> tuple[str, int]:
-    """SHA-256 over the columns the register reads, every record in ``seq`` order; count."""
-    conn = _open_store_ro(path)
+    conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
     try:
-        low, high, count = conn.execute(
-            f"SELECT min(seq), max(seq), count(*) FROM {ATTESTATION_TABLE}"
-        ).fetchone()
-        digest = hashlib.sha256()
-        if count:
-            _digest_rows(conn, digest, low, high)
-        return digest.hexdigest(), int(count)
-    finally:
+        conn.execute(f"SELECT 1 FROM {ATTESTATION_TABLE} LIMIT 1")
+    except sqlite3.DatabaseError as exc:
         conn.close()
+        raise HrError(f"{path} n'est pas un registre d'attestations lisible ({exc}).") from exc
+    return conn
 
 
 def _suffix_findings(
@@ -187,9 +177,9 @@ def _suffix_findings(
 ) -> list[Finding]:
     """Verify the records after ``last_seq`` (with record ``last_seq`` for the chain).
 
-    The prefix is known intact, so "removed" findings before ``last_seq`` are dropped, and
-    so are revocation findings whose target is an attestation of the prefix not revoked
-    before.
+    The records up to ``last_seq`` were verified before, so "removed" findings before it are
+    dropped, and so are revocation findings whose target is an attestation verified before
+    and not revoked earlier.
     """
     cur = conn.execute(f"SELECT * FROM {ATTESTATION_TABLE} WHERE seq >= ? ORDER BY seq", (last_seq,))
     names = [d[0] for d in cur.description]
@@ -214,79 +204,105 @@ def _suffix_findings(
     return kept
 
 
-def verified_bad_ids(
+def _copy_rows(conn: sqlite3.Connection, store: sqlite3.Connection, after: int, bad: set[str]) -> None:
+    cur = store.execute(
+        f"SELECT {', '.join(SNAPSHOT_COLUMNS)} FROM {ATTESTATION_TABLE} WHERE seq > ? ORDER BY seq", (after,)
+    )
+    marks = ", ".join("?" for _ in SNAPSHOT_COLUMNS)
+    while batch := cur.fetchmany(20_000):
+        conn.executemany(
+            f"INSERT OR REPLACE INTO verified_attestations VALUES ({marks}, ?)",
+            [(*row, int(row[1] in bad)) for row in batch],
+        )
+
+
+def sync_verified(
     conn: sqlite3.Connection,
     store_path: Path,
     public_keys: Mapping[str, rsa.RSAPublicKey],
+    *,
+    reverify: bool = False,
     progress: Callable[[str], None] | None = None,
-) -> tuple[set[str], list[str]]:
-    """Ids of records that fail verification, and the findings (French, no names).
+) -> list[str]:
+    """Bring ``verified_attestations`` (in the roster database) up to date; the findings.
 
-    The result is kept in ``store_verification_state`` of the roster database with the
-    SHA-256 of the columns the register reads: when they are unchanged for the records
-    already verified, only the records appended since are verified (the store is
-    append-only and chained); when any of them changed, the whole store is verified again.
+    The first time, and with ``reverify=True``, or when the store is not the one verified
+    before (another file, other keys, or its last verified record changed), the whole store
+    is verified (:func:`attest.verify.verify_store`) and copied. Otherwise only the records
+    appended since are verified (the store is append-only and chained) and copied. The
+    register then reads only verified values; records that fail are kept, marked ``bad``,
+    and ignored. A full audit of the store as evidence stays ``formation-tic attest verify``.
     """
-    conn.execute(VERIFICATION_CACHE)
+    conn.executescript(VERIFIED_SCHEMA)
     store_key = hashlib.sha256(
         (str(Path(store_path).resolve()) + "|" + ",".join(sorted(public_keys))).encode()
     ).hexdigest()
-    cached = conn.execute(
-        "SELECT last_seq, last_hash, digest, bad_ids, findings FROM store_verification_state "
-        "WHERE store_key = ?",
-        (store_key,),
+    state = conn.execute(
+        "SELECT store_key, last_seq, last_hash, findings FROM verification_state WHERE id = 1"
     ).fetchone()
     store = _open_store_ro(store_path)
     try:
-        low, high, count = store.execute(
-            f"SELECT min(seq), max(seq), count(*) FROM {ATTESTATION_TABLE}"
-        ).fetchone()
-        if not count:
-            return set(), []
-        digest = hashlib.sha256()
+        high, count = store.execute(f"SELECT max(seq), count(*) FROM {ATTESTATION_TABLE}").fetchone()
         incremental = False
-        if cached is not None and cached[0] <= high:
-            _digest_rows(store, digest, low, cached[0])
+        if state is not None and not reverify and state[0] == store_key and count and state[1] <= high:
             head = store.execute(
-                f"SELECT record_hash FROM {ATTESTATION_TABLE} WHERE seq = ?", (cached[0],)
+                f"SELECT record_hash FROM {ATTESTATION_TABLE} WHERE seq = ?", (state[1],)
             ).fetchone()
-            incremental = digest.hexdigest() == cached[2] and head is not None and head[0] == cached[1]
-        if incremental and cached is not None:
-            bad = set(json.loads(cached[3]))
-            findings = list(json.loads(cached[4]))
-            if high > cached[0]:
+            incremental = head is not None and head[0] == state[2]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if incremental and state is not None:
+                findings: list[str] = list(json.loads(state[3]))
+                last_seq = state[1]
+                if high > last_seq:
+                    if progress is not None:
+                        progress(
+                            f"Vérification des {high - last_seq} nouvel(s) enregistrement(s) du registre…"
+                        )
+                    new = _suffix_findings(store, last_seq, state[2], public_keys)
+                    findings += [str(f) for f in new]
+                    bad = {f.record_id for f in new if f.record_id}
+                    _copy_rows(conn, store, last_seq, bad)
+                    if state[1] in {f.seq for f in new}:
+                        conn.execute("UPDATE verified_attestations SET bad = 1 WHERE seq = ?", (state[1],))
+            else:
                 if progress is not None:
-                    progress(f"Vérification des {high - cached[0]} nouvel(s) enregistrement(s) du registre…")
-                new = _suffix_findings(store, cached[0], cached[1], public_keys)
-                bad |= {f.record_id for f in new if f.record_id}
-                findings += [str(f) for f in new]
-                _digest_rows(store, digest, cached[0] + 1, high)
-        else:
-            if progress is not None:
-                progress(f"Vérification complète du registre des attestations ({count} enregistrements)…")
-            report = verify_store(store_path, public_keys)
-            bad = report.failing_ids()
-            findings = [str(f) for f in report.findings]
-            digest = hashlib.sha256()
-            _digest_rows(store, digest, low, high)
-        (last_hash,) = store.execute(
-            f"SELECT record_hash FROM {ATTESTATION_TABLE} WHERE seq = ?", (high,)
-        ).fetchone()
+                    progress(f"Vérification complète du registre des attestations ({count} enregistrements)…")
+                report = verify_store(store_path, public_keys)
+                findings = [str(f) for f in report.findings]
+                conn.execute("DELETE FROM verified_attestations")
+                _copy_rows(conn, store, 0, report.failing_ids())
+            head_hash = ""
+            if count:
+                (head_hash,) = store.execute(
+                    f"SELECT record_hash FROM {ATTESTATION_TABLE} WHERE seq = ?", (high,)
+                ).fetchone()
+            conn.execute(
+                "INSERT OR REPLACE INTO verification_state VALUES (1, ?, ?, ?, ?, ?)",
+                (
+                    store_key,
+                    dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    high or 0,
+                    head_hash,
+                    json.dumps(findings, ensure_ascii=False),
+                ),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
     finally:
         store.close()
-    conn.execute(
-        "INSERT OR REPLACE INTO store_verification_state VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            store_key,
-            dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            high,
-            last_hash,
-            digest.hexdigest(),
-            json.dumps(sorted(bad)),
-            json.dumps(findings, ensure_ascii=False),
-        ),
+    return findings
+
+
+def verified_directive_versions(conn: sqlite3.Connection) -> list[tuple[str, bool]]:
+    """:meth:`attest.store.AttestationStore.directive_versions` on the verified copy."""
+    sql = (
+        "SELECT directive_version, directive_version_minor, MIN(seq) FROM verified_attestations "
+        "GROUP BY directive_version ORDER BY MIN(seq)"
     )
-    return bad, findings
+    return [(v, bool(m)) for v, m, _ in conn.execute(sql).fetchall()]
 
 
 # --- renewal table -----------------------------------------------------------------------------
@@ -340,31 +356,28 @@ def prepare(
     public_keys: Mapping[str, rsa.RSAPublicKey],
     *,
     as_of: dt.date,
+    reverify: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[str], list[str]]:
     """Attach the sources and fill the temporary tables; (anomalies, notes)."""
     anomalies: list[str] = []
     notes: list[str] = []
     conn.executescript(S.TEMP_TABLES)
-    for table in ("bad_records", "renewal", "att_latest", "activity", "scope"):
+    for table in ("renewal", "att_latest", "activity", "scope"):
         conn.execute(f"DELETE FROM temp.{table}")
     until = (as_of + dt.timedelta(days=1)).isoformat()
 
     store = sources.attestations_db
     if store is not None and store.exists():
-        bad, anomalies = verified_bad_ids(conn, store, public_keys, progress)
-        conn.executemany("INSERT INTO temp.bad_records VALUES (?)", ((i,) for i in bad))
-        with AttestationStore(store, create=False) as st:
-            history = directive_history(st.directive_versions(), rules.directive)
-        attach_readonly(conn, store, "att")
+        anomalies = sync_verified(conn, store, public_keys, reverify=reverify, progress=progress)
+        history = directive_history(verified_directive_versions(conn), rules.directive)
+        conn.execute(S.LATEST_ATTESTATIONS, {"until": until})
         signed = conn.execute(
-            "SELECT DISTINCT form_id, form_version, directive_version FROM att.attestations "
-            "WHERE kind = 'attestation'"
+            "SELECT DISTINCT form_id, form_version, directive_version FROM temp.att_latest"
         ).fetchall()
         conn.executemany(
             "INSERT INTO temp.renewal VALUES (?, ?, ?, ?)", renewal_table(signed, rules.forms, history)
         )
-        conn.execute(S.LATEST_ATTESTATIONS, {"until": until})
     else:
         notes.append("Aucun registre d'attestations trouvé : personne n'est compté comme attesté.")
 
@@ -402,6 +415,7 @@ def build_register(
     filters: RegisterFilters,
     public_keys: Mapping[str, rsa.RSAPublicKey],
     *,
+    reverify: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> Register:
     """Compute the status of every active person matching ``filters``."""
@@ -411,7 +425,10 @@ def build_register(
     conn = connect_hr(sources.roster_db, create=False)
     try:
         ensure_schema(conn)
-        anomalies, notes = prepare(conn, sources, rules, filters, public_keys, as_of=as_of, progress=progress)
+        conn.executescript(VERIFIED_SCHEMA)
+        anomalies, notes = prepare(
+            conn, sources, rules, filters, public_keys, as_of=as_of, reverify=reverify, progress=progress
+        )
         params: dict[str, Any] = {"as_of": as_of.isoformat(), "late_days": rules.late_after_days}
         where = _conditions(filters, params)
         sql = S.REGISTER + "".join(f"  AND {w}\n" for w in where) + "ORDER BY r.employee_number"

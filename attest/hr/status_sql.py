@@ -15,8 +15,9 @@ One status per active person, first rule that applies:
 5. ``en_cours`` — started (any statement of the module), not attested;
 6. ``non_commence`` — nothing at all.
 
-Temporary tables filled by :mod:`attest.hr.register` before the query runs:
-``temp.bad_records(id)`` (records the verifier rejected), ``temp.renewal(form_id,
+Reads ``verified_attestations`` (the verified copy of the store kept in the roster
+database, records that failed verification marked ``bad``) and temporary tables filled by
+:mod:`attest.hr.register` before the query runs: ``temp.renewal(form_id,
 form_version, directive_version, reason)``, ``temp.att_latest`` and ``temp.activity``.
 """
 
@@ -42,7 +43,6 @@ ACTIVITIES: Final[dict[str, str]] = {
 }
 
 TEMP_TABLES: Final = """
-CREATE TEMP TABLE IF NOT EXISTS bad_records (id TEXT PRIMARY KEY);
 CREATE TEMP TABLE IF NOT EXISTS renewal (
   form_id TEXT, form_version TEXT, directive_version TEXT, reason TEXT,
   PRIMARY KEY (form_id, form_version, directive_version)
@@ -62,8 +62,8 @@ INSERT INTO temp.att_latest
 WITH valid AS (
   SELECT seq, id, kind, employee_number, form_id, form_version, directive_version, signed_at,
          verification_code, revokes
-  FROM att.attestations
-  WHERE signed_at < :until AND id NOT IN (SELECT id FROM temp.bad_records)
+  FROM main.verified_attestations
+  WHERE signed_at < :until AND bad = 0
 ),
 live AS (
   SELECT * FROM valid

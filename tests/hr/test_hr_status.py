@@ -125,21 +125,38 @@ def test_revoked_attestation_does_not_count(world: World) -> None:
     assert world.status("1013") == "non_commence"
 
 
+def _tamper(store: Path, sql: str) -> None:
+    conn = sqlite3.connect(store)
+    conn.execute("DROP TRIGGER IF EXISTS attestations_no_update")
+    conn.execute(sql)
+    conn.commit()
+    conn.close()
+
+
 def test_tampered_attestation_is_ignored_and_reported(world: World) -> None:
     world.people = [Person("1014"), Person("1015")]
     world.signatures = [("1014", world.form, world.directive), ("1015", world.form, world.directive)]
     world.build()
-    assert world.status("1015") == "atteste"
-    conn = sqlite3.connect(world.store)
-    conn.execute("DROP TRIGGER attestations_no_update")
-    conn.execute("UPDATE attestations SET employee_number = '1014' WHERE employee_number = '1015'")
-    conn.commit()
-    conn.close()
+    _tamper(world.store, "UPDATE attestations SET employee_number = '1014' WHERE employee_number = '1015'")
     register = world.register()
     by = {r.employee_number: r for r in register.rows}
     assert by["1015"].status == "non_commence"
     assert by["1014"].status == "atteste"  # its own record is intact
     assert register.anomalies and all("Tremblay" not in a for a in register.anomalies)
+
+
+def test_tamper_after_verification_keeps_verified_values_until_reverify(world: World) -> None:
+    world.people = [Person("1018"), Person("1019")]
+    world.signatures = [("1018", world.form, world.directive), ("1019", world.form, world.directive)]
+    world.build()
+    assert world.status("1019") == "atteste"
+    _tamper(world.store, "UPDATE attestations SET employee_number = '1018' WHERE employee_number = '1019'")
+    assert world.status("1019") == "atteste"  # the verified copy, as signed
+    register = world.register(reverify=True)
+    assert {r.employee_number: r.status for r in register.rows}["1019"] == "non_commence"
+    assert register.anomalies
+    _tamper(world.store, "UPDATE attestations SET record_hash = 'x' WHERE employee_number = '1018'")
+    assert world.register().anomalies  # last verified record changed: whole store verified again
 
 
 def test_people_who_left_are_not_in_the_register(world: World) -> None:

@@ -88,6 +88,7 @@ class World:
         directive: DirectiveInfo | None = None,
         forms: Sequence[FormContent] | None = None,
         late_after_days: int = 30,
+        reverify: bool = False,
         **filters: Any,
     ) -> Register:
         rules = RegisterRules(
@@ -98,7 +99,7 @@ class World:
         sources = RegisterSources(
             roster_db=self.roster_db, attestations_db=self.store, statements_db=self.statements_db
         )
-        return build_register(sources, rules, RegisterFilters(**filters), self.keys.public)
+        return build_register(sources, rules, RegisterFilters(**filters), self.keys.public, reverify=reverify)
 
     def status(self, number: str, **kwargs: Any) -> str:
         register = self.register(**kwargs)
