@@ -111,6 +111,24 @@ def _signed_view(row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_Entry = dict[str, Any]
+
+
+def _entry(row: Mapping[str, Any], signed: dict[str, Any] | None) -> _Entry:
+    """The few values of a checked record that the chain pass reads."""
+    record: Mapping[str, Any] = signed if signed is not None else _signed_view(row)
+    return {
+        "id": row["id"],
+        "seq": row["seq"],
+        "verification_code": row["verification_code"],
+        "signed": signed is not None,
+        "signed_seq": signed.get("seq") if signed is not None else None,
+        "prev_hash": signed.get("prev_hash") if signed is not None else None,
+        "kind": record.get("kind"),
+        "revokes": record.get("revokes"),
+    }
+
+
 def verify_rows(
     rows: Iterable[Mapping[str, Any]],
     public_keys: Mapping[str, rsa.RSAPublicKey],
@@ -123,7 +141,8 @@ def verify_rows(
     position it was signed for.
     """
     report = VerificationReport()
-    checked: list[tuple[Mapping[str, Any], dict[str, Any] | None, str]] = []
+    # Only what pass 2 needs is kept per record, so memory stays small on large stores.
+    checked: list[_Entry] = []
     by_signed_seq: dict[int, str] = {}
     unverifiable_positions: set[Any] = set()
 
@@ -150,7 +169,7 @@ def verify_rows(
                 add(row, "signature", "contenu signé illisible ou non canonique.")
         if signed is None:
             unverifiable_positions.add(row["seq"])
-            checked.append((row, None, str(row["record_hash"])))
+            checked.append(_entry(row, None))
             continue
         actual_hash = sha256_hex(payload)
         stored = _signed_view(row)
@@ -182,18 +201,17 @@ def verify_rows(
                 )
             else:
                 by_signed_seq[signed_seq] = actual_hash
-        checked.append((row, signed, actual_hash))
+        checked.append(_entry(row, signed))
 
     # Pass 2: chain, identifiers, revocations.
     seen_ids: set[str] = set()
     seen_codes: set[str] = set()
     revoked: dict[str, bool] = {}
-    for row, signed, _hash in checked:
-        record = signed if signed is not None else _signed_view(row)
-        if signed is not None:
-            seq = signed["seq"]
+    for row in checked:
+        if row["signed"]:
+            seq = row["signed_seq"]
             if seq == 1:
-                if signed["prev_hash"] != GENESIS_HASH:
+                if row["prev_hash"] != GENESIS_HASH:
                     add(row, "chain", "premier enregistrement sans l'empreinte d'origine attendue.")
             elif isinstance(seq, int):
                 pred = by_signed_seq.get(seq - 1)
@@ -216,7 +234,7 @@ def verify_rows(
                                 f"(id {row['id']}) le(s) suivait.",
                             )
                         )
-                elif pred != signed["prev_hash"]:
+                elif pred != row["prev_hash"]:
                     add(
                         row,
                         "chain",
@@ -230,11 +248,11 @@ def verify_rows(
         if row["verification_code"] in seen_codes:
             add(row, "duplicate", "code de vérification déjà utilisé plus haut dans le registre.")
         seen_codes.add(row["verification_code"])
-        kind = record.get("kind")
+        kind = row["kind"]
         if kind == "attestation":
             revoked[rid] = False
         elif kind == "revocation":
-            target = record.get("revokes")
+            target = row["revokes"]
             if not isinstance(target, str) or target not in revoked:
                 add(row, "revocation", "révoque une attestation absente plus haut dans le registre.")
             elif revoked[target]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Iterator
@@ -77,7 +78,7 @@ def test_pages_are_accessible_structures(built_book: Path) -> None:
             continue
         levels = [int(n) for n in re.findall(r"<h([1-6])\b", article)]
         assert levels.count(1) == 1, f"{page}: {levels.count(1)} titres h1"
-        for before, after in zip(levels, levels[1:], strict=False):
+        for before, after in itertools.pairwise(levels):
             assert after <= before + 1, f"{page}: h{before} suivi de h{after}"
         for img in re.findall(r"<img\b[^>]*>", article):
             assert re.search(r'\balt="[^"]+"', img), f"{page}: image sans texte de remplacement"
