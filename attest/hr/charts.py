@@ -110,6 +110,8 @@ def horizontal_bars(
     height = 10 + row_h * max(len(rows), 1)
     desc = " ; ".join(f"{n} : {value_format.format(v)}{unit}" for n, v in rows) or "Aucune donnée."
     svg = [_open(width, height, title, desc, "hb")]
+    if not rows:
+        svg.append("<text x='0' y='20'>Aucune donnée pour cette sélection.</text>")
     for i, (name, value) in enumerate(rows):
         y = 5 + i * row_h
         w = bar_w * value / top
@@ -151,5 +153,7 @@ def columns(
             )
             if i % every == 0:
                 svg.append(f"<text x='{x:.1f}' y='{plot_h + 28}'>{escape(label)}</text>")
+    else:
+        svg.append(f"<text x='20' y='{height // 2}'>Aucune donnée pour cette sélection.</text>")
     svg.append("</svg>")
     return "".join(svg)

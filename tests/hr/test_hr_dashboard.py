@@ -106,3 +106,10 @@ def test_notebook_runs_in_a_kernel_with_the_header(world: World, tmp_path: Path)
     data = outputs[0]["data"]
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["text/plain"].startswith("VBox(")  # the dashboard, not the access-denied message
+
+
+def test_empty_charts_say_so() -> None:
+    from attest.hr.charts import columns, horizontal_bars
+
+    for svg in (columns("Attestations", []), horizontal_bars("En retard", [])):
+        assert "Aucune donnée pour cette sélection." in svg
