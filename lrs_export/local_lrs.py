@@ -89,7 +89,8 @@ class LocalLrs:
         if path.exists():
             data = json.loads(path.read_text(encoding="utf-8"))
             return data["username"], data["password"]
-        username, password = "formation-tic", secrets.token_urlsafe(18)
+        username = "formation-tic"
+        password = secrets.token_urlsafe(18)  # random, generated on first start, kept 0600
         result = subprocess.run(
             [
                 sys.executable,

@@ -22,6 +22,7 @@ from attest import (
 from lrs_export import statements as S
 from lrs_export.pull import pull
 from scenarios.model import Scenario
+from tests.lrs.scenarios_fixtures import BRANCHING as LRS_BRANCHING
 
 HOMEPAGE = "https://ena.test.example"
 UTC = dt.UTC
@@ -130,43 +131,8 @@ SINGLE = Scenario.model_validate(
     }
 )
 
-BRANCHING = Scenario.model_validate(
-    {
-        "schema_version": 1,
-        "sections": ["5.3"],
-        "audience": ["tous"],
-        "situation": "Une situation.",
-        "id": "hr-embranchement",
-        "title": "Embranchement",
-        "theme": "teletravail",
-        "question": {
-            "kind": "branching",
-            "start": "debut",
-            "steps": [
-                {
-                    "id": "debut",
-                    "prompt": "Premier choix ?",
-                    "choices": [
-                        {"id": "prudent", "text": "Prudent", "goto": "suite"},
-                        {"id": "risque", "text": "Risqué", "goto": "echec"},
-                    ],
-                },
-                {
-                    "id": "suite",
-                    "prompt": "Deuxième choix ?",
-                    "choices": [
-                        {"id": "verifier", "text": "Vérifier", "goto": "reussite"},
-                        {"id": "envoyer", "text": "Envoyer", "goto": "echec"},
-                    ],
-                },
-            ],
-            "endings": [
-                {"id": "reussite", "verdict": "pass", "feedback": "Bravo."},
-                {"id": "echec", "verdict": "fail", "feedback": "Dommage."},
-            ],
-        },
-    }
-)
+# Same decision tree as the lrs_export tests, under an id of its own.
+BRANCHING = LRS_BRANCHING.model_copy(update={"id": "hr-embranchement"})
 
 
 def answer_single(number: str, choice: str) -> dict[str, Any]:
