@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -154,18 +154,8 @@ CREATE TABLE IF NOT EXISTS roster_imports (
   marked_left INTEGER NOT NULL
 );
 """
-_COLUMNS: Final = (
-    "employee_number",
-    "last_name",
-    "first_name",
-    "job_title",
-    "direction",
-    "service",
-    "manager_number",
-    "hire_date",
-    "status",
-    "email",
-)
+_COLUMNS: Final[tuple[str, ...]] = get_args(Field_)
+"""Roster columns, in table order (the same list as :data:`Field_`)."""
 
 
 class RowError(BaseModel):
