@@ -39,6 +39,16 @@ def key_id(public_key: rsa.RSAPublicKey) -> str:
     return hashlib.sha256(der).hexdigest()[:32]
 
 
+X509_NAME_MAX = 64
+"""Upper bound of an X.509 common or organization name (RFC 5280, ub-common-name)."""
+
+
+def _fit(text: str, limit: int = X509_NAME_MAX) -> str:
+    """``text`` shortened to ``limit`` characters (an ellipsis marks the cut)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _write_exclusive(path: Path, data: bytes, mode: int, force: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
@@ -82,8 +92,8 @@ def init_keys(
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     name = x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{establishment} – signature des attestations"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, establishment),
+            x509.NameAttribute(NameOID.COMMON_NAME, _fit(f"Attestations – {establishment}")),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _fit(establishment)),
             x509.NameAttribute(NameOID.COUNTRY_NAME, "CA"),
         ]
     )

@@ -256,7 +256,7 @@ class FileClient:
 
 
 def phase_import(work: Path) -> dict[str, Any]:
-    from attest.hr import import_roster
+    from formation_tic.hr import import_roster
 
     report = import_roster(work / "hr.db", work / "personnel.csv")
     return {"loaded": report.loaded, "rejected": len(report.rejected)}
@@ -271,7 +271,7 @@ def phase_pull(work: Path) -> dict[str, Any]:
 
 def _rules_sources(work: Path) -> tuple[Any, Any, Any]:
     from attest import available_forms, load_public_key, public_keys_by_id
-    from attest.hr import RegisterRules, RegisterSources
+    from formation_tic.hr import RegisterRules, RegisterSources
 
     rules = RegisterRules(late_after_days=30, directive=load_directive(), forms=available_forms())
     sources = RegisterSources(
@@ -282,8 +282,8 @@ def _rules_sources(work: Path) -> tuple[Any, Any, Any]:
 
 
 def phase_register(work: Path) -> dict[str, Any]:
-    from attest.hr import RegisterFilters, build_register
-    from attest.hr.summary import summary_table
+    from formation_tic.hr import RegisterFilters, build_register
+    from formation_tic.hr.summary import summary_table
 
     rules, sources, keys = _rules_sources(work)
     register = build_register(sources, rules, RegisterFilters(), keys)
@@ -351,9 +351,9 @@ def phase_hand_sql(work: Path) -> dict[str, Any]:
 
 
 def phase_outputs(work: Path, skip_xlsx: bool) -> dict[str, Any]:
-    from attest.hr import RegisterFilters, build_register
-    from attest.hr.exports import REGISTER_COLUMNS, export_reminders, table, write_csv, write_xlsx
-    from attest.hr.report_html import render_report_html
+    from formation_tic.hr import RegisterFilters, build_register
+    from formation_tic.hr.exports import REGISTER_COLUMNS, export_reminders, table, write_csv, write_xlsx
+    from formation_tic.hr.report_html import render_report_html
 
     rules, sources, keys = _rules_sources(work)
     register = build_register(sources, rules, RegisterFilters(), keys)
@@ -377,7 +377,7 @@ def phase_outputs(work: Path, skip_xlsx: bool) -> dict[str, Any]:
 
 
 def phase_items(work: Path) -> dict[str, Any]:
-    from attest.hr.items import analyze_items
+    from formation_tic.hr.items import analyze_items
 
     stats = analyze_items(work / "outbox.db")
     return {"scenarios": len(stats), "flagged": [s.scenario_id for s in stats if s.flag]}

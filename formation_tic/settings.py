@@ -1,22 +1,327 @@
-"""Application settings (environment variables prefixed ``FORMATION_TIC_``).
+"""The one settings root of formation-tic.
 
-Only the CLI layer builds settings; library packages receive values as arguments.
+Every command, the learner kernels and the manager dashboard read the same :class:`Settings`:
+the data directory, the establishment profile, the course content, and one section per
+package (``app``, ``attest``, ``lrs``, ``hr``). Values come, highest first, from the
+arguments given to :func:`load_settings`, the environment (``FORMATION_TIC_…``; sections:
+``FORMATION_TIC_LRS_ENDPOINT``, ``FORMATION_TIC_APP_PORT``…), an optional TOML file
+(``--config`` or ``FORMATION_TIC_CONFIG``) and the defaults below.
+
+This is the only module that spells a default path: :class:`DataPaths` derives every file
+the module reads or writes from the data directory. Library packages receive paths and
+their own section as arguments and never read the environment.
 """
 
 from __future__ import annotations
 
+import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+import scenarios
+from attest.settings import AttestSettings
+from lrs_export.local_lrs import load_connection
+from lrs_export.settings import LrsSettings
+
+from .app.settings import LearnerAppSettings
+from .hr.settings import HrSettings
+
+ENV_PREFIX = "FORMATION_TIC_"
+CONFIG_ENV = "FORMATION_TIC_CONFIG"
+"""Environment variable naming the optional TOML configuration file."""
+KERNEL_CONFIG_ENV = "FORMATION_TIC_KERNEL_CONFIG"
+"""Set by ``serve`` for its kernels: the resolved settings file they load (no secrets in it)."""
+
+BUNDLED_BANK = Path(scenarios.__file__).resolve().parent / "bank"
+"""The scenario bank shipped with the package."""
+BUNDLED_BOOK = Path(scenarios.__file__).resolve().parent.parent / "book"
+"""The book sources shipped beside the packages."""
 
 
-class AppSettings(BaseSettings):
-    """Where the module keeps its data and finds its content."""
+class SettingsError(ValueError):
+    """The configuration is invalid or its data directory unusable (French message)."""
 
-    model_config = SettingsConfigDict(env_prefix="FORMATION_TIC_", extra="ignore")
 
-    data_dir: Path = Path("var")
-    profile: Path | None = None
-    """Establishment profile file; None = the bundled CISSS des Laurentides profile."""
-    bank: Path = Path("scenarios/bank")
-    book: Path = Path("book")
+@dataclass(frozen=True)
+class DataPaths:
+    """Every file the module reads or writes, derived from the data directory (absolute)."""
+
+    data_dir: Path
+
+    @property
+    def progress(self) -> Path:
+        """Learners' progress (resume), written by the learner app."""
+        return self.data_dir / "app" / "progress.db"
+
+    @property
+    def kernel_config(self) -> Path:
+        """The resolved settings ``serve`` hands to its kernels."""
+        return self.data_dir / "app" / "kernel-config.json"
+
+    @property
+    def outbox(self) -> Path:
+        """The xAPI outbox (statements waiting for, or sent to, the LRS)."""
+        return self.data_dir / "outbox.db"
+
+    @property
+    def statements(self) -> Path:
+        """Statements pulled from the LRS for the reports (« lrs pull »)."""
+        return self.data_dir / "lrs-statements.db"
+
+    @property
+    def attestations(self) -> Path:
+        """The signed, append-only attestation register."""
+        return self.data_dir / "attestations.db"
+
+    @property
+    def keys_dir(self) -> Path:
+        """The establishment's signing key and its public parts."""
+        return self.data_dir / "keys"
+
+    @property
+    def private_key(self) -> Path:
+        """RSA private key (mode 0600)."""
+        return self.keys_dir / "signing-key.pem"
+
+    @property
+    def certificate(self) -> Path:
+        """Self-signed certificate given to verifiers."""
+        return self.keys_dir / "signing-cert.pem"
+
+    @property
+    def public_key(self) -> Path:
+        """Public key given to verifiers."""
+        return self.keys_dir / "signing-key.pub.pem"
+
+    @property
+    def roster(self) -> Path:
+        """HR database: the staff roster and the register's verification cache."""
+        return self.data_dir / "hr.db"
+
+    @property
+    def reports(self) -> Path:
+        """Report files (CSV, XLSX, HTML)."""
+        return self.data_dir / "rapports"
+
+    @property
+    def demo_lrs(self) -> Path:
+        """The local demonstration LRS (Ralph) started by ``serve``."""
+        return self.data_dir / "ralph"
+
+    @property
+    def demo_lrs_connection(self) -> Path:
+        """Where ``serve`` publishes the demo LRS's connection while it runs (mode 0600)."""
+        return self.demo_lrs / "connection.json"
+
+    @property
+    def build(self) -> Path:
+        """Compiled notebooks and the staged book sources."""
+        return self.data_dir / "build"
+
+    @property
+    def book_output(self) -> Path:
+        """Jupyter Book output root (the HTML is in ``_build/html`` below it)."""
+        return self.data_dir / "livre"
+
+    @property
+    def book_html(self) -> Path:
+        """The built book served at ``/livre/``."""
+        return self.book_output / "_build" / "html"
+
+
+@dataclass(frozen=True)
+class EffectiveLrs:
+    """The LRS the commands talk to, and where that choice came from."""
+
+    settings: LrsSettings
+    source: str
+    """« configuré », « démonstration » (started by serve) or « aucun »."""
+
+
+class Settings(BaseSettings):
+    """The configuration of one formation-tic installation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="forbid",
+        validate_default=True,
+    )
+    _config_file: ClassVar[Path | None] = None
+
+    data_dir: Path = Field(default=Path("var"), description="Where every data file is kept.")
+    profile: Path | None = Field(
+        default=None, description="Establishment profile (YAML); None = the bundled one."
+    )
+    bank: Path = Field(default=BUNDLED_BANK, description="Scenario bank (folder of YAML files).")
+    book: Path = Field(default=BUNDLED_BOOK, description="Book sources (Jupyter Book 1.x).")
+    app: LearnerAppSettings = Field(default_factory=LearnerAppSettings)
+    attest: AttestSettings = Field(default_factory=AttestSettings)
+    lrs: LrsSettings = Field(default_factory=LrsSettings)
+    hr: HrSettings = Field(default_factory=HrSettings)
+
+    @field_validator("data_dir", "bank", "book")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @field_validator("profile")
+    @classmethod
+    def _absolute_profile(cls, value: Path | None) -> Path | None:
+        return value.expanduser().resolve() if value is not None else None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if cls._config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=cls._config_file))
+        return tuple(sources)
+
+    @property
+    def paths(self) -> DataPaths:
+        """Every derived path."""
+        return DataPaths(self.data_dir)
+
+    def verification_key_paths(self) -> list[Path]:
+        """Certificates or public keys that verify the register: the current one, then older ones."""
+        own = self.paths.certificate if self.paths.certificate.exists() else self.paths.public_key
+        return [own, *self.hr.public_key_paths]
+
+    def effective_lrs(self) -> EffectiveLrs:
+        """The configured LRS, else the demo LRS that ``serve`` is running, else none."""
+        if self.lrs.configured:
+            return EffectiveLrs(self.lrs, "configuré")
+        demo = load_connection(self.paths.demo_lrs_connection, self.lrs)
+        if demo is not None:
+            return EffectiveLrs(demo, "démonstration")
+        return EffectiveLrs(self.lrs, "aucun")
+
+    def kernel_json(self) -> str:
+        """The resolved settings for a kernel, secrets left out (kernels read those from the env)."""
+        data = self.model_dump(mode="json", exclude={"lrs": {"password", "username"}})
+        data["attest"].pop("private_key_passphrase", None)
+        return json.dumps(data, ensure_ascii=False, indent=1)
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error["loc"])
+        env = ENV_PREFIX + "_".join(str(p) for p in error["loc"]).upper()
+        parts.append(f"{where} ({env}) : {error['msg']}")
+    return "configuration invalide : " + " ; ".join(parts)
+
+
+def load_settings(
+    config_file: Path | None = None,
+    *,
+    create_data_dir: bool = True,
+    **overrides: Any,
+) -> Settings:
+    """Build the settings (overrides > environment > TOML file > defaults) and check the data dir.
+
+    A missing data directory is created; one that cannot be written is a :class:`SettingsError`
+    before anything starts. A profile that does not load is a :class:`SettingsError` too.
+    """
+    if config_file is None and os.environ.get(CONFIG_ENV):
+        config_file = Path(os.environ[CONFIG_ENV])
+    if config_file is not None and not config_file.is_file():
+        raise SettingsError(f"fichier de configuration introuvable : {config_file}")
+
+    class _Loaded(Settings):
+        _config_file = config_file
+
+    try:
+        loaded = _Loaded(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings.model_validate(loaded.model_dump())
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+    except (OSError, ValueError) as exc:  # unreadable or invalid TOML
+        raise SettingsError(f"fichier de configuration illisible ({config_file}) : {exc}") from None
+    if create_data_dir:
+        ensure_data_dir(settings.data_dir)
+    check_profile(settings.profile)
+    return settings
+
+
+def ensure_data_dir(path: Path) -> None:
+    """Create the data directory if needed; refuse one that cannot be written (French message)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(
+            f"dossier de données impossible à créer : {path} ({exc.strerror}). "
+            "Choisissez-en un autre avec FORMATION_TIC_DATA_DIR."
+        ) from None
+    if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
+        raise SettingsError(
+            f"dossier de données non accessible en écriture : {path}. "
+            "Corrigez ses droits ou choisissez-en un autre avec FORMATION_TIC_DATA_DIR."
+        )
+
+
+def check_profile(path: Path | None) -> None:
+    """Load the establishment profile once so that a bad file stops every command early."""
+    from scenarios.profile import ProfileError, load_profile
+
+    try:
+        load_profile(path)
+    except ProfileError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def kernel_settings(environ: dict[str, str] | os._Environ[str]) -> Settings:
+    """The settings of a learner or dashboard kernel: the file ``serve`` wrote, plus secrets.
+
+    Secrets (the signing key's passphrase) are the only values still read from the environment.
+    """
+    path = environ.get(KERNEL_CONFIG_ENV)
+    if not path:
+        raise SettingsError(f"{KERNEL_CONFIG_ENV} absent : ce noyau n'a pas été lancé par formation-tic")
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    secret = environ.get(ENV_PREFIX + "ATTEST_PRIVATE_KEY_PASSPHRASE")
+    if secret:
+        data["attest"]["private_key_passphrase"] = secret
+    return Settings.model_validate(data)
+
+
+def write_kernel_config(settings: Settings) -> Path:
+    """Write the kernels' settings file (mode 0600) and return its path."""
+    path = settings.paths.kernel_config
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(settings.kernel_json())
+    return path
+
+
+__all__ = [
+    "BUNDLED_BANK",
+    "BUNDLED_BOOK",
+    "DataPaths",
+    "EffectiveLrs",
+    "Settings",
+    "SettingsError",
+    "ensure_data_dir",
+    "kernel_settings",
+    "load_settings",
+    "write_kernel_config",
+]

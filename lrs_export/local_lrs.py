@@ -198,40 +198,48 @@ def start_local_lrs(data_dir: Path, port: int | None = None) -> LocalLrs:
     return LocalLrs(data_dir, port).start()
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Demo: ``python -m lrs_export.local_lrs --data-dir var/ralph --port 8100`` (Ctrl-C stops).
+def publish_connection(lrs: LocalLrs, path: Path) -> None:
+    """Write how to reach ``lrs`` (endpoint, credentials, process id) to ``path``, mode 0600.
 
-    Writes ``DATA_DIR/lrs.env`` (mode 600) with the ``FORMATION_TIC_LRS_*`` variables; the
-    password is never printed.
+    ``formation-tic serve`` publishes its demo LRS this way so that the other commands
+    (``lrs status``, ``lrs pull``…) reach it with no extra setting; it removes the file on exit.
     """
-    import argparse
-    import signal
+    assert lrs.process is not None, "start the LRS before publishing it"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(
+            {
+                "endpoint": lrs.endpoint,
+                "username": lrs.username,
+                "password": lrs.password,
+                "pid": lrs.process.pid,
+            },
+            fh,
+        )
 
-    parser = argparse.ArgumentParser(description="LRS Ralph local (démonstration)")
-    parser.add_argument("--data-dir", type=Path, default=Path("var/ralph"))
-    parser.add_argument("--port", type=int, default=8100)
-    args = parser.parse_args(argv)
-    lrs = start_local_lrs(args.data_dir, args.port)
-    env_file = lrs.data_dir / "lrs.env"
-    env_file.touch(mode=0o600)
-    env_file.write_text(
-        f"FORMATION_TIC_LRS_ENDPOINT={lrs.endpoint}\n"
-        f"FORMATION_TIC_LRS_USERNAME={lrs.username}\n"
-        f"FORMATION_TIC_LRS_PASSWORD={lrs.password}\n"
-        "FORMATION_TIC_LRS_STATEMENT_MODE=jws-extension\n",
-        encoding="utf-8",
-    )
-    print(f"LRS Ralph prêt : {lrs.endpoint}")
-    print(f"Variables à charger : set -a; . {env_file}; set +a   (Ctrl-C pour arrêter)")
-    signal.signal(signal.SIGTERM, lambda *_: lrs.stop())
+
+def load_connection(path: Path, base: LrsSettings) -> LrsSettings | None:
+    """The published demo LRS as settings (over ``base``), or None if none is running.
+
+    A file left behind by a process that is gone (a crash) is ignored.
+    """
     try:
-        while lrs.running:
-            time.sleep(0.5)
-    except KeyboardInterrupt:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        pid = int(data["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
         pass
-    finally:
-        lrs.stop()
-
-
-if __name__ == "__main__":
-    main()
+    values = base.model_dump()
+    values.update(
+        endpoint=data["endpoint"],
+        username=data["username"],
+        password=data["password"],
+        statement_mode="jws-extension",  # Ralph 5.1 refuses multipart
+    )
+    return LrsSettings.model_validate(values)

@@ -1,25 +1,24 @@
-"""LRS connection settings (pydantic-settings, prefix ``FORMATION_TIC_LRS_``).
+"""LRS connection options (the ``lrs`` section of the settings root, ``FORMATION_TIC_LRS_*``).
 
-Library code never reads the environment: the CLI builds an :class:`LrsSettings`
-(from the environment, a ``.env`` file or a config file) and passes it in.
+Library code never reads the environment: the application layer builds an
+:class:`LrsSettings` and passes it in.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 DEFAULT_HOMEPAGE = "https://ena.santeqc.example"
 """Placeholder ENA home page: each organization sets its own (``FORMATION_TIC_LRS_HOMEPAGE``)."""
 
 
-class LrsSettings(BaseSettings):
+class LrsSettings(BaseModel):
     """Where and how statements are sent. ``endpoint=None``: statements wait in the outbox."""
 
-    model_config = SettingsConfigDict(env_prefix="FORMATION_TIC_LRS_", extra="forbid")
+    model_config = ConfigDict(extra="forbid")
 
     endpoint: str | None = Field(
         default=None,
@@ -56,6 +55,14 @@ class LrsSettings(BaseSettings):
         value = value.strip()
         if not value.startswith(("http://", "https://")):
             raise ValueError("l'adresse du LRS doit commencer par http:// ou https://")
+        parts = urlsplit(value)
+        if not parts.hostname:
+            raise ValueError("l'adresse du LRS ne nomme aucun serveur (exemple : https://lrs.ena.quebec/xAPI/)")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(
+                "l'adresse du LRS ne doit pas contenir d'identifiants : "
+                "utilisez FORMATION_TIC_LRS_USERNAME et FORMATION_TIC_LRS_PASSWORD"
+            )
         return value if value.endswith("/") else value + "/"
 
     @field_validator("homepage")
@@ -64,6 +71,16 @@ class LrsSettings(BaseSettings):
         if not value.startswith(("http://", "https://")) or " " in value:
             raise ValueError("homepage doit être l'adresse http(s) de l'ENA")
         return value
+
+    @property
+    def safe_endpoint(self) -> str:
+        """The endpoint as it may be displayed (never with credentials)."""
+        if self.endpoint is None:
+            return ""
+        parts = urlsplit(self.endpoint)
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
     @property
     def configured(self) -> bool:
@@ -75,28 +92,3 @@ class LrsSettings(BaseSettings):
         data = self.model_dump()
         data["password"] = "********" if self.password else None
         return data
-
-    @classmethod
-    def from_file(cls, path: Path, **overrides: Any) -> LrsSettings:
-        """Load settings from a TOML, YAML or JSON file (keys without the env prefix).
-
-        Environment variables still win over the file, as with any pydantic-settings source.
-        """
-        import json
-
-        text = path.read_text(encoding="utf-8")
-        data: Any
-        if path.suffix == ".toml":
-            import tomllib
-
-            data = tomllib.loads(text)
-            data = data.get("lrs", data)
-        elif path.suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text) or {}
-            data = data.get("lrs", data)
-        else:
-            data = json.loads(text)
-        env_values = cls().model_dump(exclude_unset=True)
-        return cls(**{**data, **env_values, **overrides})

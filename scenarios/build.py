@@ -133,8 +133,14 @@ def build(
     work_dir: Path,
     profile: Profile,
     progress: Progress = lambda _m: None,
+    *,
+    output_dir: Path,
 ) -> BuildResult:
-    """Check the bank (refuse on any problem), write notebooks and build the book offline."""
+    """Check the bank (refuse on any problem), write notebooks and build the book offline.
+
+    ``book_dir`` (the sources) is only read; notebooks and staged sources go to ``work_dir``,
+    the HTML to ``output_dir/_build/html``.
+    """
     progress("1/4 Vérification des scénarios…")
     scenarios = load_bank(bank_paths, profile)  # raises BankError
     progress(f"2/4 Compilation de {len(scenarios)} carnet(s) Jupyter…")
@@ -143,8 +149,8 @@ def build(
     staging = work_dir / "book-src"
     stage_book(book_dir, staging, scenarios, profile)
     progress("4/4 Construction du livre HTML (Jupyter Book)…")
-    run_jupyter_book(staging, book_dir)
-    html_dir = book_dir / "_build" / "html"
+    run_jupyter_book(staging, output_dir)
+    html_dir = output_dir / "_build" / "html"
     leaks = external_references(html_dir)
     if leaks:
         listed = "\n".join(f"  {page} → {url}" for page, url in leaks[:10])

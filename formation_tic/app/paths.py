@@ -1,4 +1,4 @@
-"""Where the app keeps its files under the data directory (no personal data in names)."""
+"""Files shipped with the learner app (notebook, Voilà template, health file)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,3 @@ TEMPLATES_ROOT = APP_DIR / "share"
 """A Jupyter data directory holding the ``formation`` Voilà template."""
 TEMPLATE_NAME = "formation"
 HEALTH_DIR = APP_DIR / "static"
-
-
-def progress_path(data_dir: Path) -> Path:
-    """The learners' progress database."""
-    return data_dir / "app" / "progress.db"
-
-
-def outbox_path(data_dir: Path) -> Path:
-    """The xAPI outbox shared with ``formation-tic lrs`` (same default: var/outbox.db)."""
-    return data_dir / "outbox.db"
-
-
-def book_html_dir(book: Path) -> Path:
-    """The built book (``formation-tic build``)."""
-    return book / "_build" / "html"

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 IdentificationMode = Literal["typed", "sso-header", "lms-launch"]
 
 
-class LearnerAppSettings(BaseSettings):
+class LearnerAppSettings(BaseModel):
     """How the learner app identifies people, draws the quiz and runs its server."""
 
-    model_config = SettingsConfigDict(env_prefix="FORMATION_TIC_APP_", extra="forbid")
+    model_config = ConfigDict(extra="forbid")
 
     identification: IdentificationMode = Field(
         default="typed",

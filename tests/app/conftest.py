@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from formation_tic.app.paths import outbox_path, progress_path
 from formation_tic.app.progress import AttemptProgress, ProgressStore
+from formation_tic.settings import DataPaths
 from lrs_export.local_lrs import LocalLrs, free_port, start_local_lrs
 from lrs_export.outbox import Outbox
 from scenarios.bank import load_bank
@@ -47,15 +48,15 @@ class AppServer:
         return self.data_dir / "attestations.db"
 
     def attempts(self, employee_number: str) -> list[AttemptProgress]:
-        with ProgressStore(progress_path(self.data_dir)) as store:
+        with ProgressStore(DataPaths(self.data_dir).progress) as store:
             return store.attempts(employee_number)
 
     def outbox_counts(self) -> dict[str, Any]:
-        with Outbox(outbox_path(self.data_dir)) as outbox:
+        with Outbox(DataPaths(self.data_dir).outbox) as outbox:
             return outbox.counts()
 
     def outbox_ids(self) -> list[str]:
-        with Outbox(outbox_path(self.data_dir)) as outbox:
+        with Outbox(DataPaths(self.data_dir).outbox) as outbox:
             return [*outbox.ids("pending"), *outbox.ids("sent")]
 
     def wait_flushed(self, timeout: float = 60.0) -> None:
@@ -82,6 +83,8 @@ def start_server(built_book: Path, data_dir: Path, lrs: LocalLrs | None, **app_e
     """Start ``formation-tic serve`` with its data in ``data_dir``; wait for the health file."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
+    if not (data_dir / "livre").exists():  # the book built once per session, not once per server
+        shutil.copytree(built_book / "var" / "livre", data_dir / "livre")
     env = {k: v for k, v in os.environ.items() if not k.startswith("FORMATION_TIC_")}
     env.update(
         FORMATION_TIC_DATA_DIR=str(data_dir),

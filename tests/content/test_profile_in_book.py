@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import yaml
@@ -24,19 +23,21 @@ def test_changing_the_profile_changes_the_built_book(tmp_path: Path) -> None:
         for key in ("telephone", "courriel", "adresse"):
             if contact.get(key):
                 contact[key] = f"{key}-essai-777"
+    # a long establishment name must work as is (X.509 names are limited to 64 characters)
+    profile["etablissement"]["nom"] = "CIUSSS du Bout-du-Monde-et-de-l'Île-de-la-Longue-Dénomination"
+
     other = tmp_path / "autre.yaml"
     other.write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
-    book = tmp_path / "book"
-    shutil.copytree(ROOT / "book", book, ignore=shutil.ignore_patterns("_build", "banque"))
-    shutil.copytree(ROOT / "scenarios" / "bank", tmp_path / "bank")
-
-    result = CliRunner().invoke(main, ["build", "--bank", str(tmp_path / "bank"), "--book", str(book),
-                                       "--work-dir", str(tmp_path / "w"), "--profile", str(other)])
+    data = tmp_path / "donnees"
+    env = {"FORMATION_TIC_PROFILE": str(other), "FORMATION_TIC_DATA_DIR": str(data)}
+    result = CliRunner().invoke(main, ["build"], env=env)
     assert result.exit_code == 0, result.output
+    keys = CliRunner().invoke(main, ["keys", "init"], env={**env, "FORMATION_TIC_ATTEST_KEY_SIZE": "2048"})
+    assert keys.exit_code == 0, keys.output
 
-    pages = {p: p.read_text("utf-8") for p in (book / "_build" / "html").rglob("*.html")}
+    pages = {p: p.read_text("utf-8") for p in (data / "livre" / "_build" / "html").rglob("*.html")}
     everything = "\n".join(pages.values())
-    assert "CIUSSS du Bout-du-Monde" in everything
+    assert "CIUSSS du Bout-du-Monde-et-de-l" in everything
     assert "DIR-TEST-999" in everything
     assert "telephone-essai-777" in everything
     # nothing of the bundled institution is hard-coded in chapters or scenarios

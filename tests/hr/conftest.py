@@ -53,13 +53,7 @@ def form() -> FormContent:
 
 @pytest.fixture
 def hr_cli() -> click.Group:
-    """A root group carrying the HR commands, as the lead mounts them."""
-    from attest.hr.cli import items_command, reminders_command, report_command, roster_group
+    """The ``formation-tic`` command (HR commands take ``--data-dir`` before their name)."""
+    from formation_tic.cli import main
 
-    @click.group()
-    def root() -> None:
-        """Test root."""
-
-    for command in (roster_group, report_command, reminders_command, items_command):
-        root.add_command(command)
-    return root
+    return main

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from attest import DirectiveInfo, FormContent
-from attest.hr.items import ItemThresholds, analyze_items
-from attest.hr.report_html import render_report_html
+from formation_tic.hr.items import ItemThresholds, analyze_items
+from formation_tic.hr.report_html import render_report_html
 
 from .hr_support import answer_branching, answer_single, failed, started
 from .world import Person, World
@@ -43,18 +43,7 @@ def world(tmp_path: Path, hr_keys: Any, directive: DirectiveInfo, form: FormCont
 
 def invoke(cli: click.Group, world: World, *args: str) -> Any:
     result = CliRunner().invoke(
-        cli,
-        [
-            *args,
-            "--db",
-            str(world.roster_db),
-            "--attestations",
-            str(world.store),
-            "--statements",
-            str(world.statements_db),
-            "--public-key",
-            str(world.keys.certificate),
-        ],
+        cli, ["--data-dir", str(world.tmp), *args, "--public-key", str(world.keys.certificate)]
     )
     assert result.exit_code == 0, (result.output, result.exception)
     return result
@@ -130,7 +119,7 @@ def test_html_report_escapes_direction_names_in_charts(world: World) -> None:
 
 
 def test_report_without_roster_is_a_french_error(hr_cli: click.Group, tmp_path: Path) -> None:
-    result = CliRunner().invoke(hr_cli, ["report", "--db", str(tmp_path / "absent.db")])
+    result = CliRunner().invoke(hr_cli, ["--data-dir", str(tmp_path), "report"])
     assert result.exit_code == 1 and "Importez d'abord la liste du personnel" in result.output
 
 
@@ -179,7 +168,7 @@ def test_item_analysis(answered_world: World) -> None:
 
 def test_items_cli_filters_and_files(answered_world: World, hr_cli: click.Group, tmp_path: Path) -> None:
     out = tmp_path / "items"
-    args = ["items", "--statements", str(answered_world.statements_db), "--output-dir", str(out)]
+    args = ["--data-dir", str(answered_world.tmp), "items", "--output-dir", str(out)]
     result = CliRunner().invoke(hr_cli, args)
     assert result.exit_code == 0, result.output
     assert re.search(r"hr-simple\s+20\s+10\.0%\s+⚠ Presque tout le monde échoue", result.stdout)
@@ -187,6 +176,6 @@ def test_items_cli_filters_and_files(answered_world: World, hr_cli: click.Group,
     assert "Choix &lt;simple&gt;" in html and "<simple>" not in html and "role='img'" in html
     body = next(out.glob("*.csv")).read_text("utf-8-sig")
     assert "debut → suite → echec" in body
-    drh = CliRunner().invoke(hr_cli, [*args, "--db", str(answered_world.roster_db), "--direction", "DRH"])
+    drh = CliRunner().invoke(hr_cli, [*args, "--direction", "DRH"])
     assert drh.exit_code == 0, drh.output
     assert re.search(r"hr-simple\s+10\s+0\.0%", drh.stdout)

@@ -56,7 +56,7 @@ def test_5000_statements_through_faults_arrive_exactly_once(
 def test_kill_9_during_flush_then_restart_exactly_once(
     fresh_ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt
 ) -> None:
-    db = tmp_path / "o.db"
+    db = tmp_path / "outbox.db"
     outbox = Outbox(db)
     ids = outbox.add_many(_many(attempt, 3000))
     env = {
@@ -66,7 +66,7 @@ def test_kill_9_during_flush_then_restart_exactly_once(
         "FORMATION_TIC_LRS_PASSWORD": fresh_ralph.password,
         "FORMATION_TIC_LRS_BATCH_SIZE": "5",
     }
-    cmd = [sys.executable, "-m", "lrs_export", "--outbox", str(db), "flush"]
+    cmd = [sys.executable, "-m", "formation_tic", "--data-dir", str(tmp_path), "lrs", "flush"]
     rng = random.Random(99)
     kills_mid_flush = 0
     for _ in range(8):

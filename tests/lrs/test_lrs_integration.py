@@ -183,7 +183,7 @@ def test_jws_extension_mode_is_accepted(ralph: LocalLrs, tmp_path: Path, attempt
 def test_cli_status_flush_reconcile_pull(
     ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lrs_export.cli import lrs
+    from formation_tic.cli import main
 
     db = tmp_path / "var" / "outbox.db"
     outbox = Outbox(db)
@@ -201,31 +201,33 @@ def test_cli_status_flush_reconcile_pull(
         )
     runner = CliRunner()
     monkeypatch.delenv("FORMATION_TIC_LRS_ENDPOINT", raising=False)
-    result = runner.invoke(lrs, ["--outbox", str(db), "flush"])
+    result = runner.invoke(main, ["--data-dir", str(db.parent), "lrs", "flush"])
     assert result.exit_code == 0 and "Aucun LRS configuré : 12" in result.output
     monkeypatch.setenv("FORMATION_TIC_LRS_ENDPOINT", ralph.endpoint)
     monkeypatch.setenv("FORMATION_TIC_LRS_USERNAME", ralph.username)
     monkeypatch.setenv("FORMATION_TIC_LRS_PASSWORD", ralph.password)
     monkeypatch.setenv("FORMATION_TIC_LRS_BATCH_SIZE", "5")
-    result = runner.invoke(lrs, ["--outbox", str(db), "status"])
+    result = runner.invoke(main, ["--data-dir", str(db.parent), "lrs", "status"])
     assert "En attente      : 12" in result.output
-    result = runner.invoke(lrs, ["--outbox", str(db), "flush"])
+    result = runner.invoke(main, ["--data-dir", str(db.parent), "lrs", "flush"])
     assert result.exit_code == 0, result.output
     assert "Envoyés : 12" in result.output
-    result = runner.invoke(lrs, ["--outbox", str(db), "reconcile"])
+    result = runner.invoke(main, ["--data-dir", str(db.parent), "lrs", "reconcile"])
     assert result.exit_code == 0 and "absents du LRS : 0" in result.output
     ghost = str(uuid.uuid4())  # marked sent but never reached the LRS
     outbox.add({**S.initialized(attempt), "id": ghost})
     outbox.mark_sent([ghost])
-    result = runner.invoke(lrs, ["--outbox", str(db), "reconcile", "--requeue"])
+    result = runner.invoke(main, ["--data-dir", str(db.parent), "lrs", "reconcile", "--requeue"])
     assert ghost in result.output and "Remis en attente : 1" in result.output
     assert outbox.counts()["pending"] == 1
-    result = runner.invoke(lrs, ["--outbox", str(db), "pull", "--registration", str(attempt.registration)])
+    result = runner.invoke(
+        main, ["--data-dir", str(db.parent), "lrs", "pull", "--registration", str(attempt.registration)]
+    )
     assert result.exit_code == 0 and "Importés : 12" in result.output, result.output
     for output in (result.output, json.dumps(ralph.settings().safe_dump())):
         assert ralph.password not in output
     monkeypatch.setenv("FORMATION_TIC_LRS_PASSWORD", "faux")
-    result = runner.invoke(lrs, ["--outbox", str(db), "flush"])
+    result = runner.invoke(main, ["--data-dir", str(db.parent), "lrs", "flush"])
     assert result.exit_code == 1 and "identifiants" in result.output
     assert "faux" not in result.output
 

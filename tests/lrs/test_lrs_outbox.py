@@ -92,10 +92,10 @@ def test_status_says_which_attestation_mode_is_in_use(
 ) -> None:
     from click.testing import CliRunner
 
-    from lrs_export.cli import lrs
+    from formation_tic.cli import main
 
     monkeypatch.delenv("FORMATION_TIC_LRS_ENDPOINT", raising=False)
     monkeypatch.setenv("FORMATION_TIC_LRS_STATEMENT_MODE", mode)
-    result = CliRunner().invoke(lrs, ["--outbox", str(tmp_path / "o.db"), "status"])
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "lrs", "status"])
     assert result.exit_code == 0, result.output
     assert shown in result.output

@@ -1,8 +1,8 @@
-"""Exceptions raised by attest.hr (messages are shown to people: French)."""
+"""Exceptions raised by formation_tic.hr (messages are shown to people: French)."""
 
 from __future__ import annotations
 
-from ..errors import AttestError
+from attest.errors import AttestError
 
 
 class HrError(AttestError):

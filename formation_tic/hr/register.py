@@ -2,7 +2,7 @@
 
 :func:`build_register` attaches the attestation store and the statements database
 read-only to the roster database, fills a few temporary tables and runs the set-based
-query of :mod:`attest.hr.status_sql`. Attestations are trusted only after
+query of :mod:`formation_tic.hr.status_sql`. Attestations are trusted only after
 :func:`attest.verify.verify_store`: records it flags are ignored (and counted in
 ``Register.anomalies``). Verification is the slow part (one RSA check per record), so the
 verified values the register needs are copied into ``verified_attestations`` of the roster
@@ -24,15 +24,15 @@ from typing import Any, NamedTuple
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
+from attest.directive import DirectiveInfo
+from attest.form import FormContent
+from attest.identity import is_valid_employee_number
+from attest.record import AttestationRecord
+from attest.status import directive_history, renewal_reasons
+from attest.store import TABLE as ATTESTATION_TABLE
+from attest.verify import Anchor, Finding, verify_rows, verify_store
 from lrs_export import vocabulary as V
 
-from ..directive import DirectiveInfo
-from ..form import FormContent
-from ..identity import is_valid_employee_number
-from ..record import AttestationRecord
-from ..status import directive_history, renewal_reasons
-from ..store import TABLE as ATTESTATION_TABLE
-from ..verify import Anchor, Finding, verify_rows, verify_store
 from . import status_sql as S
 from .db import attach_readonly, connect_hr, has_table
 from .errors import HrError

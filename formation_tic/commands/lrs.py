@@ -1,77 +1,48 @@
-"""``formation-tic lrs …``: status, flush, pull, reconcile (thin layer over the library).
+"""``formation-tic lrs …``: status, flush, pull, reconcile, requeue (thin layer over lrs_export).
 
-Messages are in French. Credentials are never printed. Settings come from ``ctx.obj``
-(``LrsSettings`` or a dict with key ``lrs_settings``, as the root CLI passes them) or are
-built here from ``FORMATION_TIC_LRS_*`` variables / ``--config``.
+Messages are in French; credentials are never printed. Paths and the LRS connection come
+from the settings root: the configured LRS, else the demo LRS that ``serve`` is running.
 """
 
 from __future__ import annotations
 
 import sys
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 import click
-from pydantic import ValidationError
 
 from lrs_export.client import LrsClient
-from lrs_export.errors import LrsError
 from lrs_export.outbox import Outbox
 from lrs_export.pull import pull as pull_statements
 from lrs_export.reconcile import reconcile as reconcile_outbox
 from lrs_export.sender import Sender
 from lrs_export.settings import LrsSettings
 
-DEFAULT_OUTBOX = Path("var/outbox.db")
+from .common import cli_errors, settings_of
+
 STATEMENT_MODE_LABELS = {
     "signed-multipart": "signed-multipart (énoncé signé, pièce jointe JWS en multipart/mixed)",
     "jws-extension": "jws-extension (énoncé simple portant le JWS et le code dans une extension)",
 }
+SOURCE_LABELS = {
+    "configuré": "configuré",
+    "démonstration": "LRS local de démonstration, démarré par « formation-tic serve »",
+}
 
 
-def _settings(ctx: click.Context) -> LrsSettings:
-    obj = ctx.obj
-    if isinstance(obj, LrsSettings):
-        return obj
-    if isinstance(obj, dict) and isinstance(obj.get("lrs_settings"), LrsSettings):
-        return obj["lrs_settings"]
-    if isinstance(getattr(obj, "lrs", None), LrsSettings):
-        return obj.lrs
-    config: Path | None = ctx.meta.get("lrs_config")
-    try:
-        return LrsSettings.from_file(config) if config else LrsSettings()
-    except ValidationError as error:
-        fields = ", ".join(str(e["loc"][0]) for e in error.errors() if e.get("loc"))
-        raise click.ClickException(f"Configuration du LRS invalide ({fields}).") from None
+def _lrs(ctx: click.Context) -> tuple[LrsSettings, str]:
+    effective = settings_of(ctx).effective_lrs()
+    return effective.settings, effective.source
 
 
 def _outbox(ctx: click.Context) -> Outbox:
-    path: Path = ctx.meta["lrs_outbox"]
-    return Outbox(path)
+    with cli_errors():
+        return Outbox(settings_of(ctx).paths.outbox)
 
 
 @click.group("lrs")
-@click.option(
-    "--outbox",
-    "outbox_path",
-    type=click.Path(path_type=Path),
-    default=DEFAULT_OUTBOX,
-    show_default=True,
-    help="Fichier SQLite de la boîte d'envoi.",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, exists=True),
-    default=None,
-    help="Fichier de configuration (TOML, YAML ou JSON).",
-)
-@click.pass_context
-def lrs(ctx: click.Context, outbox_path: Path, config_path: Path | None) -> None:
+def lrs() -> None:
     """Envoi des énoncés xAPI au LRS de l'organisation (ENA)."""
-    ctx.meta["lrs_outbox"] = outbox_path
-    ctx.meta["lrs_config"] = config_path
 
 
 @lrs.command("status")
@@ -79,43 +50,39 @@ def lrs(ctx: click.Context, outbox_path: Path, config_path: Path | None) -> None
 @click.pass_context
 def status(ctx: click.Context, details: bool) -> None:
     """État de la boîte d'envoi : en attente, envoyés, en quarantaine, en conflit."""
-    settings = _settings(ctx)
-    with _outbox(ctx) as outbox:
+    settings, source = _lrs(ctx)
+    with cli_errors(), _outbox(ctx) as outbox:
         counts = outbox.counts()
         click.echo(f"En attente      : {counts['pending']}")
         click.echo(f"Envoyés         : {counts['sent']}")
         click.echo(f"En quarantaine  : {counts['quarantined']}")
         click.echo(f"En conflit      : {counts['conflict']}")
         click.echo(f"Plus ancien en attente : {counts['oldest_pending'] or '—'}")
-        click.echo(f"LRS : {settings.endpoint or 'aucun (les énoncés attendent dans la boîte)'}")
+        if settings.configured:
+            click.echo(f"LRS : {settings.safe_endpoint} ({SOURCE_LABELS[source]})")
+        else:
+            click.echo("LRS : aucun (les énoncés attendent dans la boîte d'envoi)")
         click.echo(f"Mode des attestations : {STATEMENT_MODE_LABELS[settings.statement_mode]}")
         if details:
             for row in outbox.problems():
                 click.echo(f"{row['id']}  {row['status']}  {row['reason']}")
 
 
-def _fail(error: LrsError) -> click.ClickException:
-    return click.ClickException(str(error))
-
-
 @lrs.command("flush")
 @click.pass_context
 def flush(ctx: click.Context) -> None:
     """Envoyer au LRS les énoncés en attente (par lots, avec reprises)."""
-    settings = _settings(ctx)
-    with _outbox(ctx) as outbox:
+    settings, _source = _lrs(ctx)
+    with cli_errors(), _outbox(ctx) as outbox:
         total = outbox.counts()["pending"]
         if not settings.configured:
             click.echo(f"Aucun LRS configuré : {total} énoncé(s) restent en attente.")
             return
-        try:
-            with (
-                Sender(outbox, settings) as sender,
-                click.progressbar(length=total, label="Envoi", file=sys.stderr) as bar,
-            ):
-                report = sender.flush(progress=bar.update)
-        except LrsError as error:
-            raise _fail(error) from None
+        with (
+            Sender(outbox, settings) as sender,
+            click.progressbar(length=total, label="Envoi", file=sys.stderr) as bar,
+        ):
+            report = sender.flush(progress=bar.update)
     click.echo(
         f"Envoyés : {report.sent} ; en quarantaine : {report.quarantined} ;"
         f" en conflit : {report.conflicts} ; reprises : {report.retries} ;"
@@ -130,13 +97,6 @@ def flush(ctx: click.Context) -> None:
     default=None,
     help="Depuis cette date (UTC) ; sinon, depuis le dernier import.",
 )
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Base SQLite des rapports (par défaut : celle de la boîte d'envoi).",
-)
 @click.option("--verb", default=None, help="Filtrer par verbe (IRI).")
 @click.option("--activity", default=None, help="Filtrer par activité (IRI).")
 @click.option("--registration", default=None, help="Filtrer par tentative (UUID).")
@@ -144,13 +104,12 @@ def flush(ctx: click.Context) -> None:
 def pull(
     ctx: click.Context,
     since: datetime | None,
-    db_path: Path | None,
     verb: str | None,
     activity: str | None,
     registration: str | None,
 ) -> None:
     """Importer les énoncés du LRS dans une table locale pour les rapports (reprenable)."""
-    settings = _settings(ctx)
+    settings, _source = _lrs(ctx)
     filters = {
         k: v for k, v in {"verb": verb, "activity": activity, "registration": registration}.items() if v
     }
@@ -158,13 +117,10 @@ def pull(
         from datetime import UTC
 
         since = since.replace(tzinfo=UTC)
-    try:
-        with LrsClient(settings) as client:
-            report = pull_statements(
-                client, db_path or ctx.meta["lrs_outbox"], since=since, filters=filters or None
-            )
-    except LrsError as error:
-        raise _fail(error) from None
+    with cli_errors(), LrsClient(settings) as client:
+        report = pull_statements(
+            client, settings_of(ctx).paths.statements, since=since, filters=filters or None
+        )
     reprise = " (reprise d'un import interrompu)" if report.resumed else ""
     click.echo(
         f"Importés : {report.fetched} énoncé(s), dont {report.new} nouveau(x),"
@@ -177,18 +133,14 @@ def pull(
 @click.pass_context
 def reconcile(ctx: click.Context, requeue: bool) -> None:
     """Vérifier, énoncé par énoncé, que le LRS a bien tout ce qui a été envoyé."""
-    settings = _settings(ctx)
-    with _outbox(ctx) as outbox:
-        try:
-            with (
-                LrsClient(settings) as client,
-                click.progressbar(
-                    length=outbox.counts()["sent"], label="Vérification", file=sys.stderr
-                ) as bar,
-            ):
-                report = reconcile_outbox(outbox, client, requeue=requeue, progress=bar.update)
-        except LrsError as error:
-            raise _fail(error) from None
+    settings, _source = _lrs(ctx)
+    with (
+        cli_errors(),
+        _outbox(ctx) as outbox,
+        LrsClient(settings) as client,
+        click.progressbar(length=outbox.counts()["sent"], label="Vérification", file=sys.stderr) as bar,
+    ):
+        report = reconcile_outbox(outbox, client, requeue=requeue, progress=bar.update)
     click.echo(f"Vérifiés : {report.checked} ; absents du LRS : {len(report.missing)}.")
     for statement_id in report.missing:
         click.echo(f"  absent : {statement_id}")
@@ -204,14 +156,9 @@ def reconcile(ctx: click.Context, requeue: bool) -> None:
 @click.pass_context
 def requeue(ctx: click.Context, ids: tuple[str, ...], quarantined: bool) -> None:
     """Remettre en attente des énoncés (après correction)."""
-    with _outbox(ctx) as outbox:
+    with cli_errors(), _outbox(ctx) as outbox:
         targets = list(ids) + (outbox.ids("quarantined") if quarantined else [])
         click.echo(f"Remis en attente : {outbox.requeue(targets)}.")
 
 
-def main(argv: list[str] | None = None) -> Any:
-    """Run the ``lrs`` group alone (``python -m lrs_export``)."""
-    return lrs.main(args=argv, prog_name="formation-tic lrs")
-
-
-__all__ = ["lrs", "main"]
+__all__ = ["lrs"]

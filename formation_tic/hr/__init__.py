@@ -1,6 +1,6 @@
-"""attest.hr: the attestation register for HR and managers.
+"""formation_tic.hr: the attestation register for HR and managers.
 
-Library API (the CLI in :mod:`attest.hr.cli` is a thin layer over it)::
+Library API (the CLI in :mod:`formation_tic.hr.cli` is a thin layer over it)::
 
     report = import_roster(Path("var/hr.db"), Path("personnel.csv"))       # upsert, bad rows listed
     register = build_register(sources, rules, RegisterFilters(manager="004512"), public_keys)

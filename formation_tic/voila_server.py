@@ -1,7 +1,7 @@
-"""The learner app server: Voilà serving the app notebook, the built book and a health file.
+"""The Voilà runner shared by the learner app (``serve``) and the manager dashboard.
 
-:func:`serve_app` is what ``formation-tic serve`` runs: signing keys, local LRS (demo),
-background flusher, then Voilà on ``127.0.0.1:PORT`` until Ctrl+C, then everything stops.
+Voilà serves one notebook as an app; kernels get the settings root as one typed file
+(:func:`formation_tic.settings.write_kernel_config`), named by one environment variable.
 
 Voilà settings that matter for safety (tested in ``tests/app``):
 
@@ -25,8 +25,9 @@ from typing import Any
 from traitlets import Unicode
 from traitlets.config import Config
 
-from .paths import HEALTH_DIR, NOTEBOOK, TEMPLATE_NAME, TEMPLATES_ROOT
-from .settings import LearnerAppSettings
+from .app.paths import HEALTH_DIR, NOTEBOOK, TEMPLATE_NAME, TEMPLATES_ROOT
+from .app.settings import LearnerAppSettings
+from .settings import ENV_PREFIX, KERNEL_CONFIG_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -127,31 +128,25 @@ def run_voila(
     voila.start()
 
 
-def kernel_environment(
-    app: LearnerAppSettings, values: dict[str, Path | str | None], environ: dict[str, str] | None = None
-) -> dict[str, str]:
-    """The variables kernels read (absolute paths), without secrets nor stray ``HTTP_*``."""
+KEPT_SECRETS = (ENV_PREFIX + "ATTEST_PRIVATE_KEY_PASSPHRASE",)
+"""The only settings kernels still take from the environment: secrets, never written to a file."""
+
+
+def kernel_environment(config_file: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """What kernels inherit: the settings file's path, the signing secret; no other settings.
+
+    Stray ``HTTP_*`` and ``QUERY_STRING`` variables are removed so that only Voilà's own
+    request headers (those it is told to pass) reach a kernel.
+    """
     env = dict(os.environ if environ is None else environ)
     for name in list(env):
-        if name.startswith("HTTP_") or name in ("QUERY_STRING",):
-            del env[name]
-        if name.startswith("FORMATION_TIC_LRS_") and name not in (
-            "FORMATION_TIC_LRS_HOMEPAGE",
-            "FORMATION_TIC_LRS_STATEMENT_MODE",
-            "FORMATION_TIC_LRS_PLATFORM",
+        if (
+            name.startswith("HTTP_")
+            or name == "QUERY_STRING"
+            or (name.startswith(ENV_PREFIX) and name not in KEPT_SECRETS)
         ):
             del env[name]
-    for field, value in app.model_dump().items():
-        key = f"FORMATION_TIC_APP_{field.upper()}"
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = str(value)
-    for key, value in values.items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = str(value)
+    env[KERNEL_CONFIG_ENV] = str(config_file)
     return env
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ...identity import is_valid_employee_number
+from attest.identity import is_valid_employee_number
+
 from ..exports import manager_name
 from ..register import Register, RegisterFilters, RegisterRules, RegisterSources, build_register
 from ..report_html import CSS, chart_sections, describe_filters, html_table

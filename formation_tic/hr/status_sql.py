@@ -4,7 +4,7 @@ The same rules as :func:`attest.status.attestation_status` for the attestation p
 (latest non-revoked attestation; renewal when a later *material* version of the directive
 or of the form came out — the renewal reasons themselves are computed by
 :func:`attest.status.renewal_reasons` for each distinct signed version, see
-:mod:`attest.hr.register`), plus the training activity pulled from the LRS.
+:mod:`formation_tic.hr.register`), plus the training activity pulled from the LRS.
 
 One status per active person, first rule that applies:
 
@@ -17,7 +17,7 @@ One status per active person, first rule that applies:
 
 Reads ``verified_attestations`` (the verified copy of the store kept in the roster
 database, records that failed verification marked ``bad``) and temporary tables filled by
-:mod:`attest.hr.register` before the query runs: ``temp.renewal(form_id,
+:mod:`formation_tic.hr.register` before the query runs: ``temp.renewal(form_id,
 form_version, directive_version, reason)``, ``temp.att_latest`` and ``temp.activity``.
 """
 
@@ -131,4 +131,4 @@ LEFT JOIN temp.activity x ON x.employee_number = r.employee_number
 WHERE (r.status = 'active' OR r.left_on > :as_of)
   AND (r.hire_date IS NULL OR r.hire_date <= :as_of)
 """
-"""The register query; :mod:`attest.hr.register` appends the filters' conditions."""
+"""The register query; :mod:`formation_tic.hr.register` appends the filters' conditions."""

@@ -1,11 +1,8 @@
 """Thin click commands for HR: ``roster import``, ``report``, ``reminders``, ``items``, ``dashboard``.
 
-The root ``formation-tic`` command mounts :data:`roster_group`, :data:`report_command`,
-:data:`reminders_command`, :data:`items_command` and :data:`dashboard_command`.
-Settings come from :class:`attest.hr.settings.HrSettings` (``FORMATION_TIC_HR_*``) and,
-for the directive profile and the signing certificate, from
-:class:`attest.settings.AttestSettings` (``FORMATION_TIC_ATTEST_*``); options win.
-Progress goes to stderr; output files carry dates and employee numbers, never names.
+Paths (roster, attestation register, pulled statements, reports) and the rules come from
+the settings root. Progress goes to stderr; output files carry dates and employee numbers,
+never names.
 """
 
 from __future__ import annotations
@@ -17,16 +14,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from cryptography.hazmat.primitives.asymmetric import rsa
-from pydantic import ValidationError
 
-from ..directive import load_directive
-from ..errors import AttestError
-from ..form import available_forms
-from ..identity import EMPLOYEE_NUMBER_HELP, is_valid_employee_number
-from ..keys import load_public_key, public_keys_by_id
-from ..settings import AttestSettings
-from .exports import (
+from attest.identity import EMPLOYEE_NUMBER_HELP, is_valid_employee_number
+
+from ..hr.exports import (
     default_stem,
     export_register,
     export_reminders,
@@ -34,48 +25,21 @@ from .exports import (
     write_csv,
     write_xlsx,
 )
-from .items import ITEM_HEADERS, ItemThresholds, analyze_items, item_rows
-from .register import Register, RegisterFilters, RegisterRules, RegisterSources, build_register, members
-from .report_html import describe_filters, render_items_html, render_report_html
-from .roster import import_roster
-from .settings import HrSettings
-from .summary import summary_table
+from ..hr.inputs import register_inputs
+from ..hr.items import ITEM_HEADERS, ItemThresholds, analyze_items, item_rows
+from ..hr.register import Register, RegisterFilters, build_register, members
+from ..hr.report_html import describe_filters, render_items_html, render_report_html
+from ..hr.roster import import_roster
+from ..hr.summary import summary_table
+from ..settings import Settings
+from .common import cli_errors, settings_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("csv", "xlsx", "html")
 
 
-def _settings() -> HrSettings:
-    try:
-        return HrSettings()
-    except ValidationError as exc:
-        raise click.ClickException(f"Configuration invalide (FORMATION_TIC_HR_*) : {exc}") from exc
-
-
-def _attest_settings() -> AttestSettings:
-    try:
-        return AttestSettings()
-    except ValidationError as exc:
-        raise click.ClickException(f"Configuration invalide (FORMATION_TIC_ATTEST_*) : {exc}") from exc
-
-
 def _progress(message: str) -> None:
     click.echo(message, err=True)
-
-
-def _public_keys(settings: HrSettings, attest: AttestSettings, store: Path) -> dict[str, rsa.RSAPublicKey]:
-    if not store.exists():
-        return {}
-    paths = list(settings.public_key_paths)
-    if not paths:
-        paths = [attest.certificate_path if attest.certificate_path.exists() else attest.public_key_path]
-    try:
-        return public_keys_by_id(load_public_key(p) for p in paths)
-    except AttestError as exc:
-        raise click.ClickException(
-            f"{exc} — la clé publique est nécessaire pour vérifier le registre des attestations "
-            "(option --public-key ou FORMATION_TIC_HR_PUBLIC_KEY_PATHS)."
-        ) from exc
 
 
 def _employee(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
@@ -92,32 +56,14 @@ DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 def source_options(func: F) -> F:
-    """Options naming the three SQLite files and the public key."""
+    """Options about the attestation register's verification."""
     options = [
-        click.option(
-            "--db",
-            type=click.Path(path_type=Path, dir_okay=False),
-            default=None,
-            help="Base du personnel (défaut : FORMATION_TIC_HR_DB_PATH, var/hr.db).",
-        ),
-        click.option(
-            "--attestations",
-            type=click.Path(path_type=Path, dir_okay=False),
-            default=None,
-            help="Registre des attestations signé (défaut : var/attestations.db).",
-        ),
-        click.option(
-            "--statements",
-            type=click.Path(path_type=Path, dir_okay=False),
-            default=None,
-            help="Base des énoncés importés par « lrs pull » (défaut : var/outbox.db).",
-        ),
         click.option(
             "--public-key",
             "public_keys",
             multiple=True,
             type=click.Path(path_type=Path, dir_okay=False, exists=True),
-            help="Certificat ou clé publique qui vérifie le registre (répétable).",
+            help="Certificat ou clé publique du registre (répétable ; défaut : le certificat actuel).",
         ),
         click.option(
             "--reverify",
@@ -158,47 +104,29 @@ def filter_options(func: F) -> F:
     return func
 
 
-def _register(params: dict[str, Any]) -> tuple[Register, HrSettings]:
-    settings = _settings()
-    attest = _attest_settings()
-    overrides = {
-        k: v
-        for k, v in {
-            "db_path": params.get("db"),
-            "attestations_db_path": params.get("attestations"),
-            "statements_db_path": params.get("statements"),
-            "public_key_paths": list(params.get("public_keys") or []) or None,
-            "late_after_days": params.get("late_after"),
-        }.items()
-        if v is not None
-    }
-    settings = settings.model_copy(update=overrides)
-    try:
-        rules = RegisterRules(
-            late_after_days=settings.late_after_days,
-            directive=load_directive(attest.profile_path),
-            forms=available_forms(),
+def _register(ctx: click.Context, params: dict[str, Any]) -> tuple[Register, Settings]:
+    settings = settings_of(ctx)
+    filters = RegisterFilters(
+        direction=params.get("direction"),
+        service=params.get("service"),
+        manager=params.get("manager"),
+        as_of=_date(params.get("as_of")),
+        hired_from=_date(params.get("hired_from")),
+        hired_to=_date(params.get("hired_to")),
+    )
+    with cli_errors():
+        inputs = register_inputs(
+            settings, public_keys=params.get("public_keys") or (), late_after_days=params.get("late_after")
         )
-        filters = RegisterFilters(
-            direction=params.get("direction"),
-            service=params.get("service"),
-            manager=params.get("manager"),
-            as_of=_date(params.get("as_of")),
-            hired_from=_date(params.get("hired_from")),
-            hired_to=_date(params.get("hired_to")),
-        )
-        sources = RegisterSources(
-            roster_db=settings.db_path,
-            attestations_db=settings.attestations_db_path,
-            statements_db=settings.statements_db_path,
-        )
-        keys = _public_keys(settings, attest, settings.attestations_db_path)
         _progress("Calcul des statuts…")
         register = build_register(
-            sources, rules, filters, keys, reverify=bool(params.get("reverify")), progress=_progress
+            inputs.sources,
+            inputs.rules,
+            filters,
+            inputs.keys,
+            reverify=bool(params.get("reverify")),
+            progress=_progress,
         )
-    except AttestError as exc:
-        raise click.ClickException(str(exc)) from exc
     for note in register.notes:
         click.echo(f"Note : {note}", err=True)
     if register.anomalies:
@@ -221,12 +149,6 @@ def roster_group() -> None:
 @roster_group.command("import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Base du personnel (défaut : FORMATION_TIC_HR_DB_PATH, var/hr.db).",
-)
-@click.option(
     "--complete",
     is_flag=True,
     help="Le fichier est la liste complète : les personnes actives absentes sont marquées parties.",
@@ -239,12 +161,12 @@ def roster_group() -> None:
     help="Écrire les lignes refusées (numéro de ligne, matricule, motif) dans ce CSV.",
 )
 @click.option("--strict", is_flag=True, help="Code de sortie 1 si au moins une ligne est refusée.")
+@click.pass_context
 def roster_import(
-    file: Path, db: Path | None, complete: bool, errors_path: Path | None, strict: bool
+    ctx: click.Context, file: Path, complete: bool, errors_path: Path | None, strict: bool
 ) -> None:
     """Importer la liste du personnel (CSV ou XLSX) : ajoute ou met à jour chaque personne."""
-    settings = _settings()
-    db_path = db or settings.db_path
+    db_path = settings_of(ctx).paths.roster
     read = 0
 
     def progress(n: int) -> None:
@@ -252,10 +174,8 @@ def roster_import(
         read += n
         click.echo(f"  {read} lignes lues…", err=True)
 
-    try:
+    with cli_errors():
         report = import_roster(db_path, file, complete=complete, progress=progress)
-    except AttestError as exc:
-        raise click.ClickException(str(exc)) from exc
     fmt = (
         "Excel (XLSX)"
         if report.file_format == "xlsx"
@@ -303,7 +223,7 @@ def roster_import(
     "--output-dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Dossier des fichiers produits (défaut : var/rapports).",
+    help="Dossier des fichiers produits (défaut : rapports/ dans le dossier de données).",
 )
 @click.option(
     "--format",
@@ -313,15 +233,18 @@ def roster_import(
     help="Formats à produire (répétable ; défaut : csv, xlsx et html).",
 )
 @click.option("--no-files", is_flag=True, help="Afficher le sommaire seulement.")
-def report_command(output_dir: Path | None, formats: tuple[str, ...], no_files: bool, **params: Any) -> None:
+@click.pass_context
+def report_command(
+    ctx: click.Context, output_dir: Path | None, formats: tuple[str, ...], no_files: bool, **params: Any
+) -> None:
     """Registre des attestations : sommaire à l'écran, fichiers CSV, Excel et HTML."""
-    register, settings = _register(params)
+    register, settings = _register(ctx, params)
     click.echo(f"Registre des attestations — {describe_filters(register)}")
     for line in summary_table(register):
         click.echo(line)
     if no_files:
         return
-    directory = output_dir or settings.reports_dir
+    directory = output_dir or settings.paths.reports
     chosen = set(formats or FORMATS)
     try:
         if chosen & {"csv", "xlsx"}:
@@ -336,7 +259,7 @@ def report_command(output_dir: Path | None, formats: tuple[str, ...], no_files: 
             html_path = directory / (Path(export_stem(register)).name + ".html")
             html_path.parent.mkdir(parents=True, exist_ok=True)
             html_path.write_text(
-                render_report_html(register, max_rows=settings.html_max_rows), encoding="utf-8"
+                render_report_html(register, max_rows=settings.hr.html_max_rows), encoding="utf-8"
             )
             click.echo(f"Rapport HTML : {html_path}")
     except OSError as exc:
@@ -358,12 +281,13 @@ def export_stem(register: Register) -> str:
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Fichier CSV à produire (défaut : var/rapports/relances-AAAA-MM-JJ.csv).",
+    help="Fichier CSV à produire (défaut : rapports/relances-AAAA-MM-JJ.csv dans le dossier de données).",
 )
-def reminders_command(output: Path | None, **params: Any) -> None:
+@click.pass_context
+def reminders_command(ctx: click.Context, output: Path | None, **params: Any) -> None:
     """Liste de relance (CSV pour publipostage) : en retard ou à renouveler, avec le gestionnaire."""
-    register, settings = _register(params)
-    path = output or settings.reports_dir / f"{default_stem('relances', register)}.csv"
+    register, settings = _register(ctx, params)
+    path = output or settings.paths.reports / f"{default_stem('relances', register)}.csv"
     try:
         count = export_reminders(register, path)
     except OSError as exc:
@@ -378,18 +302,6 @@ def reminders_command(output: Path | None, **params: Any) -> None:
 
 
 @click.command("items")
-@click.option(
-    "--statements",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Base des énoncés importés par « lrs pull » (défaut : var/outbox.db).",
-)
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Base du personnel (pour les filtres --direction, --service, --manager).",
-)
 @click.option("--direction", default=None, help="Seulement les réponses des personnes de cette direction.")
 @click.option("--service", default=None, help="Seulement les réponses des personnes de ce service.")
 @click.option("--manager", default=None, callback=_employee, help="Seulement l'équipe de ce gestionnaire.")
@@ -399,11 +311,11 @@ def reminders_command(output: Path | None, **params: Any) -> None:
     "--output-dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Dossier des fichiers produits (défaut : var/rapports).",
+    help="Dossier des fichiers produits (défaut : rapports/ dans le dossier de données).",
 )
+@click.pass_context
 def items_command(
-    statements: Path | None,
-    db: Path | None,
+    ctx: click.Context,
     direction: str | None,
     service: str | None,
     manager: str | None,
@@ -412,15 +324,13 @@ def items_command(
     output_dir: Path | None,
 ) -> None:
     """Analyse des scénarios pour les formateurs : réussite, erreurs et parcours fréquents."""
-    settings = _settings()
+    settings = settings_of(ctx)
     employees: list[str] | None = None
     scope = "tout le personnel"
     if direction or service or manager:
         filters = RegisterFilters(direction=direction, service=service, manager=manager)
-        try:
-            employees = members(db or settings.db_path, filters)
-        except AttestError as exc:
-            raise click.ClickException(str(exc)) from exc
+        with cli_errors():
+            employees = members(settings.paths.roster, filters)
         scope = ", ".join(
             part
             for part in (
@@ -431,20 +341,18 @@ def items_command(
             if part
         )
     thresholds = ItemThresholds(
-        min_attempts=settings.items_min_attempts,
-        low_rate=settings.items_low_rate,
-        high_rate=settings.items_high_rate,
+        min_attempts=settings.hr.items_min_attempts,
+        low_rate=settings.hr.items_low_rate,
+        high_rate=settings.hr.items_high_rate,
     )
-    try:
+    with cli_errors():
         stats = analyze_items(
-            statements or settings.statements_db_path,
+            settings.paths.statements,
             employees=employees,
             since=_date(since),
             until=_date(until),
             thresholds=thresholds,
         )
-    except AttestError as exc:
-        raise click.ClickException(str(exc)) from exc
     if not stats:
         click.echo("Aucune réponse enregistrée pour ces critères.")
         return
@@ -453,7 +361,7 @@ def items_command(
     for s in stats:
         flag = "⚠ " + s.flag_label if s.flag else ""
         click.echo(f"{s.scenario_id.ljust(width)}  {s.answers:>8}  {100 * s.success_rate:>7.1f}%  {flag}")
-    directory = output_dir or settings.reports_dir
+    directory = output_dir or settings.paths.reports
     stem = f"analyse-scenarios-{dt.date.today().isoformat()}"
     try:
         write_csv(directory / f"{stem}.csv", ITEM_HEADERS, item_rows(stats))
@@ -464,35 +372,4 @@ def items_command(
     click.echo(f"Fichiers : {directory / stem}.csv, .xlsx et .html")
 
 
-__all__ = ["dashboard_command", "items_command", "reminders_command", "report_command", "roster_group"]
-
-
-# --- dashboard --------------------------------------------------------------------------------------
-
-
-@click.command("dashboard")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
-@click.option("--port", default=8001, show_default=True, type=int, help="Port d'écoute.")
-def dashboard_command(host: str, port: int) -> None:
-    """Tableau de bord des gestionnaires (Voilà), derrière le mandataire d'authentification unique."""
-    settings = _settings()
-    try:
-        from formation_tic.app.server import run_voila
-        from formation_tic.app.settings import LearnerAppSettings
-    except ImportError as exc:  # pragma: no cover - the app package ships with formation-tic
-        raise click.ClickException(f"Serveur Voilà indisponible : {exc}") from exc
-    app = LearnerAppSettings(
-        identification="sso-header", trusted_header=settings.manager_header, host=host, port=port
-    )
-    click.echo(
-        f"Tableau de bord sur http://{host}:{port}/ ; accès par l'en-tête de confiance "
-        f"{settings.manager_header} seulement (Ctrl+C pour arrêter).",
-        err=True,
-    )
-    try:
-        run_voila(app, book_html=None, notebook=DASHBOARD_NOTEBOOK)
-    except KeyboardInterrupt:
-        click.echo("Arrêt.", err=True)
-
-
-DASHBOARD_NOTEBOOK = Path(__file__).parent / "dashboard" / "tableau-de-bord.ipynb"
+__all__ = ["items_command", "reminders_command", "report_command", "roster_group"]

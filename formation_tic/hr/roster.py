@@ -29,7 +29,8 @@ from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..identity import EMPLOYEE_NUMBER_HELP, is_valid_employee_number, normalize_employee_number
+from attest.identity import EMPLOYEE_NUMBER_HELP, is_valid_employee_number, normalize_employee_number
+
 from .db import connect_hr
 from .errors import RosterError
 

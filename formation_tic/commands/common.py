@@ -1,0 +1,85 @@
+"""What every command shares: the settings root, and library errors turned into French CLI errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from attest.errors import AttestError
+from lrs_export.errors import LrsError
+from scenarios.bank import BankError
+from scenarios.build import BuildError
+from scenarios.profile import ProfileError
+
+from ..hr.errors import HrError
+from ..settings import Settings, SettingsError, load_settings
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    SettingsError,
+    AttestError,
+    LrsError,
+    HrError,
+    BankError,
+    BuildError,
+    ProfileError,
+)
+"""Library errors whose message is written for people (French): shown as is, exit 1."""
+
+
+@dataclass
+class CliState:
+    """What the root group knows before a command runs; settings load on first use."""
+
+    config_file: Path | None = None
+    data_dir: Path | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+
+    def settings(self) -> Settings:
+        """The settings root (loaded once per command line)."""
+        if self._settings is None:
+            with cli_errors():
+                self._settings = load_settings(self.config_file, data_dir=self.data_dir)
+        return self._settings
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    """The settings root of the running command (a default one outside the root group)."""
+    state = ctx.find_object(CliState)
+    if state is None:
+        state = ctx.ensure_object(CliState)
+    return state.settings()
+
+
+@contextmanager
+def cli_errors() -> Iterator[None]:
+    """Turn a library, settings, SQLite or file error into a French ``ClickException`` (exit 1)."""
+    try:
+        yield
+    except USER_ERRORS as exc:
+        raise click.ClickException(str(exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise click.ClickException(sqlite_message(exc)) from None
+    except OSError as exc:
+        where = f" : {exc.filename}" if exc.filename else ""
+        raise click.ClickException(f"erreur de fichier{where} ({exc.strerror or exc})") from None
+
+
+def sqlite_message(exc: sqlite3.DatabaseError) -> str:
+    """A French explanation of a SQLite failure, for a person who must act on it."""
+    text = str(exc).lower()
+    if "full" in text:
+        return "disque plein : libérez de l'espace puis recommencez (rien n'a été perdu)."
+    if "readonly" in text or "read-only" in text:
+        return "base de données en lecture seule : vérifiez les droits du fichier et de son dossier."
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return "base de données illisible ou corrompue : restaurez-la depuis une sauvegarde."
+    if "locked" in text or "busy" in text:
+        return "base de données occupée par un autre processus : réessayez dans un moment."
+    if "unable to open" in text:
+        return "base de données impossible à ouvrir : vérifiez le chemin et les droits."
+    return f"erreur de base de données : {exc}"

@@ -1,0 +1,111 @@
+"""Click commands for trainers: ``scenarios check``, ``scenarios schema`` and ``build``.
+
+The bank, the book sources, the profile and where the outputs go come from the settings root.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from scenarios.bank import BankError
+from scenarios.build import BuildError, build
+from scenarios.check import check_paths
+from scenarios.profile import load_profile
+from scenarios.schema import scenario_json_schema
+
+from ..settings import Settings
+from .common import cli_errors, settings_of
+
+
+@click.group("scenarios")
+def scenarios_group() -> None:
+    """Vérifier les fichiers de scénarios et exporter leur schéma."""
+
+
+@scenarios_group.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.pass_context
+def check_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Vérifier les scénarios (défaut : la banque configurée). Code de sortie 1 si un problème."""
+    settings = settings_of(ctx)
+    targets = list(paths) or [settings.bank]
+    with cli_errors():
+        profile = load_profile(settings.profile)
+    result = check_paths(targets, profile)
+    for problem in result.problems:
+        click.echo(str(problem))
+    files = len({p.path for p in result.problems} | {s.path for s in result.scenarios})
+    if result.problems:
+        click.echo(
+            f"{len(result.problems)} problème(s) dans {len({p.path for p in result.problems})} "
+            f"fichier(s) sur {files}.",
+            err=True,
+        )
+        raise SystemExit(1)
+    click.echo(f"{len(result.scenarios)} scénario(s) valide(s).", err=True)
+
+
+@scenarios_group.command("schema")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Fichier où écrire le schéma JSON (sinon : sortie standard).",
+)
+def schema_command(output: Path | None) -> None:
+    """Exporter le schéma JSON du format de scénario (pour l'éditeur du formateur)."""
+    text = json.dumps(scenario_json_schema(), ensure_ascii=False, indent=2) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Schéma écrit dans {output}.", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command("build")
+@click.option(
+    "--bank",
+    "bank_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Dossier ou fichier de scénarios (répétable ; défaut : la banque configurée).",
+)
+@click.pass_context
+def build_command(ctx: click.Context, bank_paths: tuple[Path, ...]) -> None:
+    """Vérifier les scénarios, compiler les carnets et construire le livre HTML hors ligne."""
+    settings = settings_of(ctx)
+    try:
+        html_dir = build_book(settings, list(bank_paths) or [settings.bank])
+    except BankError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem))
+        raise click.ClickException(
+            f"construction refusée : {len(exc.problems)} problème(s) dans les scénarios "
+            "(voir « formation-tic scenarios check »)"
+        ) from None
+    except BuildError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Livre prêt : {html_dir / 'index.html'}", err=True)
+
+
+def build_book(settings: Settings, bank_paths: list[Path] | None = None) -> Path:
+    """Build notebooks and the book into the data directory; the HTML folder is returned.
+
+    Refused, with every problem listed, when the scenarios do not pass the check.
+    """
+    paths = settings.paths
+    with cli_errors():
+        profile = load_profile(settings.profile)
+    result = build(
+        bank_paths or [settings.bank],
+        settings.book,
+        paths.build,
+        profile,
+        progress=lambda m: click.echo(m, err=True),
+        output_dir=paths.book_output,
+    )
+    click.echo(f"{len(result.scenarios)} scénarios, {len(result.notebooks)} carnets.", err=True)
+    return result.html_dir
