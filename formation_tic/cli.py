@@ -15,7 +15,7 @@ from .commands.serve import dashboard_command, serve_command
 
 
 @click.group()
-@click.version_option(package_name="formation-tic")
+@click.version_option(package_name="formation-tic", help="Afficher la version et quitter.")
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),

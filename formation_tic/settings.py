@@ -202,8 +202,8 @@ class Settings(BaseSettings):
 
     def verification_key_paths(self) -> list[Path]:
         """Certificates or public keys that verify the register: the current one, then older ones."""
-        own = self.paths.certificate if self.paths.certificate.exists() else self.paths.public_key
-        return [own, *self.hr.public_key_paths]
+        own = [p for p in (self.paths.certificate, self.paths.public_key) if p.exists()][:1]
+        return [*own, *self.hr.public_key_paths]
 
     def effective_lrs(self) -> EffectiveLrs:
         """The configured LRS, else the demo LRS that ``serve`` is running, else none."""

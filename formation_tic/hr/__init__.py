@@ -1,12 +1,14 @@
 """formation_tic.hr: the attestation register for HR and managers.
 
-Library API (the CLI in :mod:`formation_tic.hr.cli` is a thin layer over it)::
+It consumes the attestation register (:mod:`attest`) and the statements pulled from the LRS
+(:mod:`lrs_export`); the commands in :mod:`formation_tic.commands.hr` are a thin layer over it.
+Paths come from :class:`formation_tic.settings.DataPaths` (``paths`` below)::
 
-    report = import_roster(Path("var/hr.db"), Path("personnel.csv"))       # upsert, bad rows listed
+    report = import_roster(paths.roster, Path("personnel.csv"))            # upsert, bad rows listed
     register = build_register(sources, rules, RegisterFilters(manager="004512"), public_keys)
     write_csv(path, REGISTER_COLUMNS, register_records(register))          # BOM, ';', neutralized
     html = render_report_html(register)                                     # offline, inline SVG
-    items = analyze_items(Path("var/outbox.db"))                            # per scenario
+    items = analyze_items(paths.statements)                                 # per scenario
 """
 
 from .errors import HrError, RosterError

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from attest import DirectiveInfo, FormContent
-from attest.hr import RegisterRules, RegisterSources
-from attest.hr.dashboard import DashboardAccessError, ManagerDashboard, manager_from_environ
+from formation_tic.hr import RegisterRules, RegisterSources
+from formation_tic.hr.dashboard import DashboardAccessError, ManagerDashboard, manager_from_environ
 
 from .world import Person, World
 
@@ -83,15 +83,12 @@ def test_notebook_runs_in_a_kernel_with_the_header(world: World, tmp_path: Path)
     nbclient = pytest.importorskip("nbclient")
     import nbformat
 
-    notebook = Path(__file__).parents[2] / "attest" / "hr" / "dashboard" / "tableau-de-bord.ipynb"
+    from formation_tic.settings import KERNEL_CONFIG_ENV, load_settings, write_kernel_config
+
+    notebook = Path(__file__).parents[2] / "formation_tic" / "hr" / "dashboard" / "tableau-de-bord.ipynb"
     nb = nbformat.read(notebook, as_version=4)
-    env = {
-        "FORMATION_TIC_HR_DB_PATH": str(world.roster_db),
-        "FORMATION_TIC_HR_ATTESTATIONS_DB_PATH": str(world.store),
-        "FORMATION_TIC_HR_STATEMENTS_DB_PATH": str(world.statements_db),
-        "FORMATION_TIC_HR_PUBLIC_KEY_PATHS": f'["{world.keys.certificate}"]',
-        "HTTP_X_EMPLOYEE_NUMBER": "7001",
-    }
+    settings = load_settings(data_dir=world.tmp, hr={"public_key_paths": [world.keys.certificate]})
+    env = {KERNEL_CONFIG_ENV: str(write_kernel_config(settings)), "HTTP_X_EMPLOYEE_NUMBER": "7001"}
     saved = dict(os.environ)
     os.environ.update(env)
     try:
@@ -109,7 +106,7 @@ def test_notebook_runs_in_a_kernel_with_the_header(world: World, tmp_path: Path)
 
 
 def test_empty_charts_say_so() -> None:
-    from attest.hr.charts import columns, horizontal_bars
+    from formation_tic.hr.charts import columns, horizontal_bars
 
     for svg in (columns("Attestations", []), horizontal_bars("En retard", [])):
         assert "Aucune donnée pour cette sélection." in svg

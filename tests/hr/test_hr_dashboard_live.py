@@ -38,10 +38,9 @@ def dashboard_url(
     world.build()
     port = free_port()
     env = {
-        **os.environ,
-        "FORMATION_TIC_HR_DB_PATH": str(world.roster_db),
-        "FORMATION_TIC_HR_ATTESTATIONS_DB_PATH": str(world.store),
-        "FORMATION_TIC_HR_STATEMENTS_DB_PATH": str(world.statements_db),
+        **{k: v for k, v in os.environ.items() if not k.startswith("FORMATION_TIC_")},
+        # a relative data directory, as a person would give it: kernels must still find it
+        "FORMATION_TIC_DATA_DIR": ".",
         "FORMATION_TIC_HR_PUBLIC_KEY_PATHS": json.dumps([str(hr_keys.certificate)]),
     }
     proc = subprocess.Popen(
