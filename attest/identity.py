@@ -7,7 +7,7 @@ file names, xAPI actors): names never leave the signed record and the receipt.
 from __future__ import annotations
 
 import re
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 EMPLOYEE_NUMBER_PATTERN: Final = r"^[0-9]{4,10}$"
 """Accepted employee numbers: 4 to 10 digits, leading zeros kept (« 004512 »)."""
@@ -19,7 +19,9 @@ EMPLOYEE_NUMBER_HELP: Final = (
 )
 
 IdentificationMethod = Literal["typed", "sso-header", "lms-launch"]
-"""How the person was identified when signing."""
+"""How the person was identified when signing: the one definition (the app's modes too)."""
+
+IDENTIFICATION_METHODS: Final[tuple[str, ...]] = get_args(IdentificationMethod)
 
 IDENTIFICATION_LABELS: Final[dict[str, str]] = {
     "typed": "Numéro d'employé saisi par la personne",

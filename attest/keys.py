@@ -40,13 +40,18 @@ def key_id(public_key: rsa.RSAPublicKey) -> str:
 
 
 X509_NAME_MAX = 64
-"""Upper bound of an X.509 common or organization name (RFC 5280, ub-common-name)."""
+"""Upper bound of an X.509 common or organization name (RFC 5280, ub-common-name), in UTF-8 bytes
+as the cryptography library counts it."""
 
 
 def _fit(text: str, limit: int = X509_NAME_MAX) -> str:
-    """``text`` shortened to ``limit`` characters (an ellipsis marks the cut)."""
+    """``text`` shortened to ``limit`` UTF-8 bytes (an ellipsis marks the cut)."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text.encode()) <= limit:
+        return text
+    while len((text + "…").encode()) > limit:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _write_exclusive(path: Path, data: bytes, mode: int, force: bool) -> None:

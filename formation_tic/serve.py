@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from attest.directive import load_directive
-from attest.keys import init_keys
+from attest.keys import init_keys, load_private_key
 from attest.store import AttestationStore
 from formation_tic.app.flusher import BackgroundFlusher
 from formation_tic.app.progress import ProgressStore
@@ -81,6 +81,9 @@ def serve_app(settings: Settings, *, echo: Echo = print) -> None:
     paths = settings.paths
     _check_port(app.host, app.port)
     ensure_keys(settings, echo)
+    # A key others can read, or a wrong passphrase, stops serve here (French error), before
+    # any learner could reach a kernel that cannot sign.
+    load_private_key(paths.private_key, settings.attest.passphrase_bytes())
     prepare_stores(settings)
     local = None
     lrs = settings.lrs
@@ -94,7 +97,10 @@ def serve_app(settings: Settings, *, echo: Echo = print) -> None:
         echo(f"LRS local prêt : {local.endpoint}")
     kernel_settings = settings.model_copy(update={"lrs": lrs})
     flusher = BackgroundFlusher(paths.outbox, lrs, interval=app.flush_interval).start()
-    env = kernel_environment(write_kernel_config(kernel_settings))
+    secret = settings.attest.private_key_passphrase
+    env = kernel_environment(
+        write_kernel_config(kernel_settings), passphrase=secret.get_secret_value() if secret else None
+    )
 
     def listening(url: str) -> None:
         echo(f"Formation disponible sur {url} (livre : {url}livre/). Ctrl+C pour arrêter.")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -221,13 +222,60 @@ class Settings(BaseSettings):
         return json.dumps(data, ensure_ascii=False, indent=1)
 
 
+FRENCH_ERRORS = {
+    "extra_forbidden": "réglage inconnu (faute de frappe ?)",
+    "missing": "valeur obligatoire",
+    "int_parsing": "nombre entier attendu",
+    "int_from_float": "nombre entier attendu",
+    "float_parsing": "nombre attendu",
+    "bool_parsing": "true ou false attendu",
+    "literal_error": "valeur permise : {expected}",
+    "greater_than": "doit être plus grand que {gt}",
+    "greater_than_equal": "doit être au moins {ge}",
+    "less_than": "doit être plus petit que {lt}",
+    "less_than_equal": "doit être au plus {le}",
+    "path_type": "chemin de fichier attendu",
+    "string_type": "texte attendu",
+    "list_type": 'liste attendue (JSON, par exemple ["a.pem"])',
+    "json_invalid": "JSON invalide",
+}
+"""French wording of pydantic's error types (the others keep pydantic's message)."""
+
+
+def _message(error: Any) -> str:
+    """One validation error in French."""
+    if error["type"] == "value_error":  # our validators already speak French
+        return str(error["msg"]).removeprefix("Value error, ")
+    template = FRENCH_ERRORS.get(error["type"])
+    if template is None:
+        return str(error["msg"])
+    try:
+        return template.format(**error.get("ctx", {}))
+    except (KeyError, IndexError):
+        return template
+
+
 def _describe(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors()[:5]:
         where = ".".join(str(p) for p in error["loc"])
         env = ENV_PREFIX + "_".join(str(p) for p in error["loc"]).upper()
-        parts.append(f"{where} ({env}) : {error['msg']}")
+        parts.append(f"{where} ({env}) : {_message(error)}")
     return "configuration invalide : " + " ; ".join(parts)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``FORMATION_TIC_…`` variables that name no setting (a typo would be silently ignored)."""
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    known |= {CONFIG_ENV, KERNEL_CONFIG_ENV}
+    sections = tuple(ENV_PREFIX + name.upper() + "_" for name in ("app", "attest", "lrs", "hr"))
+    return sorted(
+        name
+        for name in environ
+        if name.upper().startswith(ENV_PREFIX)
+        and name.upper() not in known
+        and not name.upper().startswith(sections)
+    )
 
 
 def load_settings(
@@ -241,6 +289,11 @@ def load_settings(
     A missing data directory is created; one that cannot be written is a :class:`SettingsError`
     before anything starts. A profile that does not load is a :class:`SettingsError` too.
     """
+    unknown = unknown_variables(os.environ)
+    if unknown:
+        raise SettingsError(
+            "variable(s) d'environnement inconnue(s) : " + ", ".join(unknown) + " (faute de frappe ?)"
+        )
     if config_file is None and os.environ.get(CONFIG_ENV):
         config_file = Path(os.environ[CONFIG_ENV])
     if config_file is not None and not config_file.is_file():

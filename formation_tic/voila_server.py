@@ -22,11 +22,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from traitlets import Unicode
+from traitlets import Float, Int, Unicode
 from traitlets.config import Config
 
 from .app.paths import HEALTH_DIR, NOTEBOOK, TEMPLATE_NAME, TEMPLATES_ROOT
 from .app.settings import LearnerAppSettings
+from .kernel_guard import KernelGuard, guarded_kernel_handler, guarded_page_handler, install
 from .settings import ENV_PREFIX, KERNEL_CONFIG_ENV
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,9 @@ def voila_config(
     c.VoilaConfiguration.file_allowlist = []
     c.VoilaConfiguration.file_denylist = [r".*"]
     c.VoilaConfiguration.preheat_kernel = False
+    # Visitors never choose the template or theme (others load jQuery and fonts from a CDN).
+    c.VoilaConfiguration.allow_template_override = "NO"
+    c.VoilaConfiguration.allow_theme_override = "NO"
     if template:
         c.VoilaConfiguration.template = template
     c.VoilaConfiguration.http_header_envs = [app.trusted_header] if app.identification == "sso-header" else []
@@ -67,21 +71,61 @@ def voila_config(
     c.MappingKernelManager.cull_interval = app.cull_interval
     c.MappingKernelManager.cull_connected = True
     c.MappingKernelManager.cull_busy = False
+    c.FormationVoila.max_kernels = app.max_kernels
+    c.FormationVoila.max_kernels_per_client = app.max_kernels_per_client
+    c.FormationVoila.abandoned_kernel_timeout = app.abandoned_kernel_timeout
     return c
 
 
+def _guard_routes(handlers: list[Any], guard: KernelGuard) -> list[Any]:
+    """The same routes, the page and every kernel route guarded (capacity, ownership)."""
+    from jupyter_server.services.kernels.handlers import KernelHandler
+    from voila.handler import VoilaHandler
+    from voila.request_info_handler import RequestInfoSocketHandler
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+    from voila.tornado.execution_request_handler import ExecutionRequestHandler
+    from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
+
+    kernel_routes = (
+        KernelHandler,
+        VoilaKernelWebsocketHandler,
+        VoilaShutdownKernelHandler,
+        RequestInfoSocketHandler,
+        ExecutionRequestHandler,
+    )
+    guarded = []
+    for route in handlers:
+        pattern, cls, *rest = route
+        if isinstance(cls, type) and issubclass(cls, VoilaHandler):
+            cls = guarded_page_handler(cls, guard)
+        elif isinstance(cls, type) and issubclass(cls, kernel_routes):
+            cls = guarded_kernel_handler(cls, guard)
+        guarded.append((pattern, cls, *rest))
+    return guarded
+
+
 def _voila_class() -> type:
+    import tornado.ioloop
     import tornado.web
     from jupyter_server.utils import url_path_join
     from voila.app import Voila
 
     class FormationVoila(Voila):
-        """Voilà with the book at ``/livre/`` and a static health file, before the catch-all."""
+        """Voilà with the book at ``/livre/``, a health file and guarded kernels (capacity, owner)."""
 
         book_html_dir = Unicode("", config=True, help="Built book served at /livre/ (empty: none).")
+        max_kernels = Int(40, config=True, help="Kernels running at once on this server.")
+        max_kernels_per_client = Int(10, config=True, help="Kernels running at once per client address.")
+        abandoned_kernel_timeout = Float(
+            60.0, config=True, help="Seconds a kernel may run with no browser connected."
+        )
 
         def init_handlers(self) -> list[Any]:
-            handlers: list[Any] = super().init_handlers()
+            guard = KernelGuard(self.max_kernels, self.max_kernels_per_client, self.abandoned_kernel_timeout)
+            cull = install(self.kernel_manager, guard)
+            interval_ms = max(1000, int(min(10.0, self.abandoned_kernel_timeout / 3) * 1000))
+            tornado.ioloop.PeriodicCallback(cull, interval_ms).start()
+            handlers: list[Any] = _guard_routes(super().init_handlers(), guard)
             extra: list[Any] = [
                 (
                     url_path_join(self.server_url, rf"/({HEALTH_FILE})"),
@@ -132,7 +176,9 @@ KEPT_SECRETS = (ENV_PREFIX + "ATTEST_PRIVATE_KEY_PASSPHRASE",)
 """The only settings kernels still take from the environment: secrets, never written to a file."""
 
 
-def kernel_environment(config_file: Path, environ: dict[str, str] | None = None) -> dict[str, str]:
+def kernel_environment(
+    config_file: Path, environ: dict[str, str] | None = None, *, passphrase: str | None = None
+) -> dict[str, str]:
     """What kernels inherit: the settings file's path, the signing secret; no other settings.
 
     Stray ``HTTP_*`` and ``QUERY_STRING`` variables are removed so that only Voilà's own
@@ -147,6 +193,8 @@ def kernel_environment(config_file: Path, environ: dict[str, str] | None = None)
         ):
             del env[name]
     env[KERNEL_CONFIG_ENV] = str(config_file)
+    if passphrase is not None:  # given in the config file: kernels still get it, never on disk
+        env[KEPT_SECRETS[0]] = passphrase
     return env
 
 

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import sqlite_utils
 
+import localdb
 from lrs_export.errors import OutboxError, SenderBusy
 
 Status = Literal["pending", "sent", "quarantined", "conflict"]
@@ -112,20 +113,14 @@ class Outbox:
 
     def __init__(self, path: Path | str, *, busy_timeout: float = 60.0) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            str(self.path), timeout=busy_timeout, isolation_level=None, check_same_thread=False
-        )
+        # FULL: a committed add survives power loss, not only a killed process.
+        conn = localdb.connect(self.path, busy_timeout=busy_timeout, check_same_thread=False)
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
-        self.db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-        if self.db.journal_mode != "wal":
-            self.db.enable_wal()
-        # FULL: a committed add survives power loss, not only a killed process.
-        self.db.execute("PRAGMA synchronous = FULL")
-        for statement in SCHEMA.strip().split(";\n"):
-            if statement.strip():
-                self.db.execute(statement)
+        with localdb.translated(self.path):
+            for statement in SCHEMA.strip().split(";\n"):
+                if statement.strip():
+                    self.db.execute(statement)
 
     # --- transactions ------------------------------------------------------------------
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import random
+import secrets
+import sys
 from collections.abc import Mapping
 
 from attest.directive import load_directive
@@ -24,6 +26,8 @@ from scenarios.profile import load_profile
 from .identity import IdentificationError, identify
 from .journey import Journey, JourneyContext, book_chapters
 from .progress import ProgressStore
+
+logger = logging.getLogger(__name__)
 
 BOOK_URL = "/livre/"
 
@@ -64,11 +68,48 @@ def make_journey(environ: Mapping[str, str]) -> Journey:
     return Journey(ctx, identity=identity)
 
 
-def main() -> Journey:
-    """Called by the app notebook's only cell: show the journey."""
-    from IPython.display import display
+def main() -> Journey | None:
+    """Called by the app notebook's only cell: show the journey.
 
-    logging.basicConfig(level=logging.WARNING)
-    journey = make_journey(dict(os.environ))
+    Whatever fails, the learner sees a French message with a reference number, never a
+    traceback; the details go to the server's log under that reference.
+    """
+    from IPython.display import HTML, display
+
+    log_to_server()
+    try:
+        journey = make_journey(dict(os.environ))
+    except Exception:
+        reference = secrets.token_hex(4).upper()
+        logger.exception("page de formation impossible à préparer (référence %s)", reference)
+        display(HTML(unavailable_message(reference)))
+        return None
     display(journey.widget)
     return journey
+
+
+def log_to_server() -> None:
+    """Send this package's log to the server's log (the kernel process's own stderr).
+
+    In a kernel, ``sys.stderr`` is shown in the page; ``sys.__stderr__`` is the log file of
+    ``formation-tic serve``. Nothing logged here reaches a learner's screen.
+    """
+    package = logging.getLogger("formation_tic")
+    if any(getattr(h, "ftic_server_log", False) for h in package.handlers):
+        return
+    handler: logging.Handler = logging.StreamHandler(sys.__stderr__)
+    handler.ftic_server_log = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s : %(message)s"))
+    package.addHandler(handler)
+    package.setLevel(logging.INFO)
+    package.propagate = False
+
+
+def unavailable_message(reference: str) -> str:
+    """What a learner reads when the app cannot start for them (French, no technical detail)."""
+    return (
+        "<div class='ftic-main' role='alert'><h1>La formation est momentanément indisponible</h1>"
+        "<p>Un problème technique empêche d'afficher la formation. Réessayez dans quelques minutes ; "
+        "si le problème persiste, communiquez avec le soutien informatique en donnant la référence "
+        f"<strong>{reference}</strong>.</p></div>"
+    )

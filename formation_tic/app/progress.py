@@ -8,7 +8,6 @@ never names; file names and logs carry no personal data.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import sqlite_utils
+
+import localdb
 
 State = Literal["welcome", "quiz", "passed", "failed", "signed", "closed"]
 
@@ -86,18 +87,15 @@ class ProgressStore:
 
     def __init__(self, path: Path, *, busy_timeout: float = 30.0) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            str(self.path), timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        conn = localdb.connect(
+            self.path, busy_timeout=busy_timeout, synchronous="NORMAL", check_same_thread=False
         )
         self.db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
-        if self.db.journal_mode != "wal":
-            self.db.enable_wal()
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        for statement in SCHEMA.strip().split(";\n"):
-            if statement.strip():
-                self.db.execute(statement)
+        with localdb.translated(self.path):
+            for statement in SCHEMA.strip().split(";\n"):
+                if statement.strip():
+                    self.db.execute(statement)
 
     def close(self) -> None:
         """Close the database connection."""

@@ -1,4 +1,4 @@
-"""Settings of the learner web app (pydantic-settings, prefix ``FORMATION_TIC_APP_``).
+"""Learner web app options (the ``app`` section of the settings root, ``FORMATION_TIC_APP_*``).
 
 Only the process edges build them: ``formation-tic serve`` and the kernel-side entry point
 (:func:`formation_tic.app.kernel.main`). Library code receives them as arguments.
@@ -6,11 +6,12 @@ Only the process edges build them: ``formation-tic serve`` and the kernel-side e
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-IdentificationMode = Literal["typed", "sso-header", "lms-launch"]
+from attest.identity import IdentificationMethod
+
+IdentificationMode = IdentificationMethod
+"""The app identifies people in the ways an attestation records (one definition, in attest)."""
 
 
 class LearnerAppSettings(BaseModel):
@@ -36,6 +37,15 @@ class LearnerAppSettings(BaseModel):
         default=900, ge=0, description="Seconds after which an idle kernel is shut down (0 = never)."
     )
     cull_interval: int = Field(default=60, ge=1, description="Seconds between checks for idle kernels.")
+    max_kernels: int = Field(default=40, ge=1, description="Learner pages running at once on the server.")
+    max_kernels_per_client: int = Field(
+        default=10,
+        ge=1,
+        description="Learner pages running at once from one client address (a proxy or NAT counts as one).",
+    )
+    abandoned_kernel_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds a page's kernel runs with no browser connected."
+    )
     flush_interval: float = Field(
         default=5.0, gt=0, description="Seconds between background sends of the outbox to the LRS."
     )

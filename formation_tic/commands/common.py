@@ -7,10 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 
 from attest.errors import AttestError
+from localdb import LocalDbError
 from lrs_export.errors import LrsError
 from scenarios.bank import BankError
 from scenarios.build import BuildError
@@ -21,6 +23,7 @@ from ..settings import Settings, SettingsError, load_settings
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     SettingsError,
+    LocalDbError,
     AttestError,
     LrsError,
     HrError,
@@ -29,6 +32,14 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     ProfileError,
 )
 """Library errors whose message is written for people (French): shown as is, exit 1."""
+
+
+class CliError(click.ClickException):
+    """A command's failure, shown in French (« Erreur : … »), exit code 1."""
+
+    def show(self, file: Any = None) -> None:
+        """Print « Erreur : message » on standard error."""
+        click.echo(f"Erreur : {self.format_message()}", err=file is None, file=file)
 
 
 @dataclass
@@ -61,12 +72,12 @@ def cli_errors() -> Iterator[None]:
     try:
         yield
     except USER_ERRORS as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CliError(str(exc)) from None
     except sqlite3.DatabaseError as exc:
-        raise click.ClickException(sqlite_message(exc)) from None
+        raise CliError(sqlite_message(exc)) from None
     except OSError as exc:
         where = f" : {exc.filename}" if exc.filename else ""
-        raise click.ClickException(f"erreur de fichier{where} ({exc.strerror or exc})") from None
+        raise CliError(f"erreur de fichier{where} ({exc.strerror or exc})") from None
 
 
 def sqlite_message(exc: sqlite3.DatabaseError) -> str:

@@ -160,10 +160,24 @@ def roster_group() -> None:
     default=None,
     help="Écrire les lignes refusées (numéro de ligne, matricule, motif) dans ce CSV.",
 )
-@click.option("--strict", is_flag=True, help="Code de sortie 1 si au moins une ligne est refusée.")
+@click.option(
+    "--complete-despite-rejects",
+    is_flag=True,
+    help="Avec --complete : marquer les absents comme partis même si des lignes sont refusées.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Tout ou rien : si une ligne est refusée, rien n'est écrit et le code de sortie est 1.",
+)
 @click.pass_context
 def roster_import(
-    ctx: click.Context, file: Path, complete: bool, errors_path: Path | None, strict: bool
+    ctx: click.Context,
+    file: Path,
+    complete: bool,
+    complete_despite_rejects: bool,
+    errors_path: Path | None,
+    strict: bool,
 ) -> None:
     """Importer la liste du personnel (CSV ou XLSX) : ajoute ou met à jour chaque personne."""
     db_path = settings_of(ctx).paths.roster
@@ -175,12 +189,20 @@ def roster_import(
         click.echo(f"  {read} lignes lues…", err=True)
 
     with cli_errors():
-        report = import_roster(db_path, file, complete=complete, progress=progress)
-    fmt = (
-        "Excel (XLSX)"
-        if report.file_format == "xlsx"
-        else f"CSV, {report.encoding}, séparateur « {report.delimiter} »"
-    )
+        report = import_roster(
+            db_path,
+            file,
+            complete=complete,
+            complete_despite_rejects=complete_despite_rejects,
+            strict=strict,
+            progress=progress,
+        )
+    if report.file_format == "xlsx":
+        fmt = "Excel (XLSX)"
+    else:
+        fmt = f"CSV, {report.encoding}, séparateur « {report.delimiter} »"
+        if report.line_endings:
+            fmt += f", fins de ligne {report.line_endings}"
     click.echo(f"Fichier lu : {fmt}.")
     click.echo(
         f"{report.rows_read} ligne(s) lue(s) : {report.inserted} ajoutée(s), "
@@ -189,8 +211,15 @@ def roster_import(
     )
     if report.blank_lines:
         click.echo(f"{report.blank_lines} ligne(s) vide(s) ignorée(s).")
-    if complete:
+    if complete and report.departures_withheld:
+        click.echo(
+            f"Aucune personne marquée comme partie : {report.departures_withheld} l'auraient été, "
+            "mais des lignes sont refusées (corrigez-les, ou --complete-despite-rejects)."
+        )
+    elif complete:
         click.echo(f"{report.marked_left} personne(s) absente(s) du fichier marquée(s) comme parties.")
+    if not report.written:
+        click.echo("Rien n'a été écrit dans la base du personnel (mode --strict).", err=True)
     for warning in report.warnings:
         click.echo(f"Avertissement : {warning}", err=True)
     if report.rejected:

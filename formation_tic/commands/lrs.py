@@ -18,7 +18,7 @@ from lrs_export.reconcile import reconcile as reconcile_outbox
 from lrs_export.sender import Sender
 from lrs_export.settings import LrsSettings
 
-from .common import cli_errors, settings_of
+from .common import CliError, cli_errors, settings_of
 
 STATEMENT_MODE_LABELS = {
     "signed-multipart": "signed-multipart (énoncé signé, pièce jointe JWS en multipart/mixed)",
@@ -110,6 +110,11 @@ def pull(
 ) -> None:
     """Importer les énoncés du LRS dans une table locale pour les rapports (reprenable)."""
     settings, _source = _lrs(ctx)
+    if not settings.configured:
+        raise CliError(
+            "aucun LRS à interroger : configurez FORMATION_TIC_LRS_ENDPOINT "
+            "ou lancez « formation-tic serve » (LRS local de démonstration)."
+        )
     filters = {
         k: v for k, v in {"verb": verb, "activity": activity, "registration": registration}.items() if v
     }

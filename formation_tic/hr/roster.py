@@ -1,28 +1,30 @@
 """The roster (« liste du personnel »): import a CSV or XLSX file from HR into ``roster``.
 
 Accepted files: CSV in UTF-8 (with or without BOM) or Windows-1252 — even mixed line by
-line, as happens when files are concatenated —, ``;`` or ``,`` or tab separators (Excel
+line, as happens when files are concatenated —, UTF-16 or UTF-32 with a BOM (Excel's
+« Texte Unicode »), with CRLF, LF or CR line ends, ``;`` or ``,`` or tab separators (Excel
 in Québec writes ``;``), and XLSX (first sheet). Column names may be French or English,
-with or without accents (see :data:`COLUMN_ALIASES`).
+with or without accents (see :data:`COLUMN_ALIASES`). How quotes, encodings and line ends
+are read, and why a stray quote cannot swallow the following rows: :mod:`.roster_csv`.
 
 The import is an upsert keyed by employee number. People marked as left are kept (with
 the date the departure was first seen); with ``complete=True`` (the file is the whole
-roster) the active people absent from the file are marked as left too. Bad rows are
-rejected one by one, each with its line number and the reason, and the good rows still
-load: nothing is dropped without being reported.
+roster) the active people absent from the file are marked as left too — but only when no
+row was rejected, unless ``complete_despite_rejects=True``: a rejected row may be anyone.
+Bad rows are rejected one by one, each with its line number and the reason, and the good
+rows still load (``strict=True``: nothing at all is written when a row is rejected):
+nothing is dropped without being reported.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import itertools
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
@@ -33,6 +35,8 @@ from attest.identity import EMPLOYEE_NUMBER_HELP, is_valid_employee_number, norm
 
 from .db import connect_hr
 from .errors import RosterError
+from .roster_csv import CsvSource, Record, split_line
+from .roster_xlsx import XlsxSheet
 
 Field_ = Literal[
     "employee_number",
@@ -182,6 +186,7 @@ class ImportReport(BaseModel):
     file_format: Literal["csv", "xlsx"]
     encoding: str | None = None
     delimiter: str | None = None
+    line_endings: str | None = Field(default=None, description="CSV line ends found (French label).")
     columns: dict[str, str] = Field(default_factory=dict, description="Field -> header found.")
     rows_read: int = 0
     blank_lines: int = 0
@@ -190,6 +195,16 @@ class ImportReport(BaseModel):
     unchanged: int = 0
     rejected: list[RowError] = Field(default_factory=list)
     marked_left: int = 0
+    departures_withheld: int = Field(
+        default=0,
+        description="complete=True: active people absent from the file who were NOT marked as left "
+        "because rows were rejected (or, in strict mode, nothing was written).",
+    )
+    written: bool = Field(
+        default=False,
+        description="True when the import was committed; False for parse_roster and for a strict "
+        "import with rejected rows (nothing written at all).",
+    )
     warnings: list[str] = Field(default_factory=list)
 
     @property
@@ -256,100 +271,28 @@ def map_columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
     return mapping, warnings
 
 
-class _LineDecoder:
-    """Decode a CSV file line by line: UTF-8 (BOM optional), else Windows-1252.
-
-    Undefined Windows-1252 bytes become U+FFFD and the row is then rejected.
-    """
-
-    def __init__(self) -> None:
-        self.cp1252_lines: list[int] = []
-        self.utf8_non_ascii = False
-
-    def lines(self, handle: io.BufferedReader) -> Iterator[str]:
-        for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                text = raw.decode("utf-8")
-                if not self.utf8_non_ascii and not raw.isascii():
-                    self.utf8_non_ascii = True
-            except UnicodeDecodeError:
-                text = raw.decode("cp1252", errors="replace")
-                self.cp1252_lines.append(number)
-            yield text
-
-    @property
-    def label(self) -> str:
-        """The encoding found, in French."""
-        if not self.cp1252_lines:
-            return "UTF-8"
-        return "mixte (UTF-8 et Windows-1252)" if self.utf8_non_ascii else "Windows-1252"
-
-
 def sniff_delimiter(first_line: str) -> str:
     """The separator that splits the header into the most recognized column names."""
     best, best_score = ";", -1
     for candidate in (";", ",", "\t", "|"):
-        header = next(csv.reader([first_line], delimiter=candidate), [])
-        score = sum(1 for h in header if normalize_header(h) in _ALIAS_INDEX)
+        score = sum(1 for h in split_line(first_line, candidate) if normalize_header(h) in _ALIAS_INDEX)
         if score > best_score:
             best, best_score = candidate, score
     return best
 
 
-def iter_csv(path: Path, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
-    """(line number, cells) for each record of a CSV file; the header comes first (line 1).
-
-    The file is streamed: memory does not grow with its size.
-    """
-    decoder = _LineDecoder()
-    with path.open("rb") as handle:
-        lines = decoder.lines(handle)
-        first_line = next(lines, "")
-        delimiter = sniff_delimiter(first_line.rstrip("\r\n"))
-        report.delimiter = delimiter
-        reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter)
-        start = 1
-        for cells in reader:
-            yield start, cells
-            start = reader.line_num + 1
-    report.encoding = decoder.label
-    if decoder.cp1252_lines and decoder.utf8_non_ascii:
-        shown = ", ".join(str(n) for n in decoder.cp1252_lines[:10])
-        more = " …" if len(decoder.cp1252_lines) > 10 else ""
-        report.warnings.append(
-            f"Fichier à encodage mixte : {len(decoder.cp1252_lines)} ligne(s) lue(s) en Windows-1252 "
-            f"(lignes {shown}{more})."
-        )
-
-
-def _xlsx_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def iter_xlsx(path: Path, report: ImportReport) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) for each row of the first sheet of a workbook."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types on a corrupt file
-        raise RosterError(f"Classeur Excel illisible : {exc}") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_xlsx_cell(v) for v in row]
-    finally:
-        workbook.close()
+def iter_csv(path: Path, report: ImportReport) -> Iterator[Record]:
+    """Each record of a CSV file, the header first (see :mod:`.roster_csv`), streamed."""
+    source = CsvSource(Path(path), sniff_delimiter)
+    records = source.records()
+    first = next(records, None)
+    report.encoding, report.delimiter = source.encoding, source.delimiter
+    if first is None:
+        return
+    yield first
+    yield from records
+    report.encoding, report.line_endings = source.encoding, source.line_endings
+    report.warnings.extend(source.warnings)
 
 
 # --- validating a row -------------------------------------------------------------------------
@@ -391,14 +334,29 @@ def parse_status(value: str) -> Literal["active", "left"] | None:
 
 
 def validate_row(
-    cells: list[str], columns: dict[str, int], width: int, today: dt.date
+    cells: list[str],
+    columns: dict[str, int],
+    width: int,
+    today: dt.date,
+    *,
+    formula_reasons: Mapping[str, str] | None = None,
 ) -> tuple[RosterRow | None, str | None, list[str]]:
-    """Check one record: (row or None, employee number if readable, French reasons)."""
+    """Check one record: (row or None, employee number if readable, French reasons).
+
+    ``formula_reasons``: field -> reason given instead of « … manquant » when the empty
+    required cell is a formula without a computed value (XLSX).
+
+    A record shorter than the header is accepted when only optional trailing cells are
+    missing: Excel drops the trailing separators of empty cells after the first rows.
+    """
     reasons: list[str] = []
+    formulas = formula_reasons or {}
     if len(cells) > width and any(c.strip() for c in cells[width:]):
         reasons.append(
             f"{len(cells)} champs au lieu de {width} (séparateur ou guillemet en trop dans une cellule ?)"
         )
+    elif len(cells) < width and any(columns[f] >= len(cells) for f in (*REQUIRED, "status") if f in columns):
+        reasons.append(f"{len(cells)} champ(s) au lieu de {width} (séparateurs manquants ?)")
     values: dict[str, str] = {}
     for field, index in columns.items():
         raw = cells[index] if index < len(cells) else ""
@@ -412,13 +370,13 @@ def validate_row(
     number = normalize_employee_number(values.get("employee_number", ""))
     readable_number = number if is_valid_employee_number(number) else None
     if not number:
-        reasons.append("matricule manquant")
+        reasons.append(formulas.get("employee_number", "matricule manquant"))
     elif readable_number is None:
         reasons.append(f"matricule invalide « {number[:20]} » : {EMPLOYEE_NUMBER_HELP}")
 
     for field in ("last_name", "first_name"):
         if not values.get(field):
-            reasons.append(f"{FIELD_LABELS[field]} manquant")
+            reasons.append(formulas.get(field, f"{FIELD_LABELS[field]} manquant"))
     for field, limit in MAX_LENGTHS.items():
         if len(values.get(field, "")) > limit:
             reasons.append(
@@ -450,7 +408,9 @@ def validate_row(
         if status is None:
             shown = values.get("status", "")[:20]
             reasons.append(
-                f"statut inconnu « {shown} » (attendu : actif ou parti)" if shown else "statut manquant"
+                f"statut inconnu « {shown} » (attendu : actif ou parti)"
+                if shown
+                else formulas.get("status", "statut manquant")
             )
 
     email = values.get("email") or None
@@ -489,6 +449,17 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _formula_reason(field: str, index: int, header: str, line: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    cell = f"{get_column_letter(index + 1)}{line}"
+    return (
+        f"{FIELD_LABELS[field]} : la cellule {cell} (colonne « {header.strip()[:40]} ») "
+        "contient une formule sans valeur calculée — ouvrez le classeur dans Excel, laissez-le "
+        "recalculer, puis enregistrez-le"
+    )
+
+
 def iter_roster(
     path: Path,
     report: ImportReport,
@@ -497,41 +468,59 @@ def iter_roster(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[RosterRow]:
     """The valid rows of a roster file, streamed; rejects and warnings go into ``report``."""
-    is_xlsx = report.file_format == "xlsx"
-    records: Iterable[tuple[int, list[str]]] = iter_xlsx(path, report) if is_xlsx else iter_csv(path, report)
+    path = Path(path)
+    sheet = XlsxSheet(path) if report.file_format == "xlsx" else None
+    records: Iterable[Record] = (
+        (Record(n, cells) for n, cells in sheet.rows()) if sheet is not None else iter_csv(path, report)
+    )
     iterator = iter(records)
-    header_line: tuple[int, list[str]] | None = None
-    for line, cells in iterator:
-        if any(c.strip() for c in cells):
-            header_line = (line, cells)
+    header: Record | None = None
+    for record in iterator:
+        if any(c.strip() for c in record.cells):
+            header = record
             break
-    if header_line is None:
-        raise RosterError("Le fichier de personnel est vide.")
-    columns, warnings = map_columns(header_line[1])
+    if header is None:
+        raise RosterError(f"Le fichier de personnel « {path.name} » est vide.")
+    if header.problem is not None:
+        raise RosterError(
+            f"Ligne d'en-tête illisible dans « {path.name} » (ligne {header.line}) : {header.problem}."
+        )
+    columns, warnings = map_columns(header.cells)
     report.warnings.extend(warnings)
     missing = [FIELD_LABELS[f] for f in REQUIRED if f not in columns]
     if missing:
         raise RosterError(
-            "Colonnes obligatoires absentes : "
+            f"Colonnes obligatoires absentes dans « {path.name} » : "
             + ", ".join(missing)
             + ". Colonnes attendues (en français ou en anglais) : matricule, nom, prénom, titre d'emploi, "
             "direction, service, matricule du gestionnaire, date d'embauche, statut."
         )
     if "status" not in columns:
         report.warnings.append("Pas de colonne « statut » : toutes les personnes sont considérées actives.")
-    report.columns = {f: header_line[1][i].strip() for f, i in columns.items()}
-    width = len(header_line[1])
+    report.columns = {f: header.cells[i].strip() for f, i in columns.items()}
+    width = len(header.cells)
+    must_fill = {f: columns[f] for f in (*REQUIRED, "status") if f in columns}
 
     first_line: dict[str, int] = {}
     formula_cells = 0
-    for line, cells in iterator:
-        if not any(c.strip() for c in cells):
+    for line, cells, problem in iterator:
+        if problem is None and not any(c.strip() for c in cells):
             report.blank_lines += 1
             continue
         report.rows_read += 1
         if progress is not None and report.rows_read % 10_000 == 0:
             progress(10_000)
-        row, number, reasons = validate_row(cells, columns, width, today)
+        formulas: dict[str, str] = {}
+        if sheet is not None:
+            empty = {f: i for f, i in must_fill.items() if i >= len(cells) or not cells[i].strip()}
+            if empty:
+                found = sheet.formula_columns(line, empty.values())
+                formulas = {
+                    f: _formula_reason(f, i, header.cells[i], line) for f, i in empty.items() if i in found
+                }
+        row, number, reasons = validate_row(cells, columns, width, today, formula_reasons=formulas)
+        if problem is not None:  # malformed quoting: whatever the cells say, the row is not trusted
+            row, reasons = None, [problem]
         if number is not None and number in first_line and row is not None:
             reasons = [f"matricule en double (déjà présent à la ligne {first_line[number]})"]
             row = None
@@ -562,10 +551,10 @@ def _start(path: Path) -> ImportReport:
             handle.seek(0)
             magic = handle.read(4)
     except OSError as exc:
-        raise RosterError(f"Fichier de personnel illisible : {exc.strerror}") from exc
+        raise RosterError(f"Fichier de personnel « {path.name} » illisible : {exc.strerror}") from exc
     is_xlsx = magic == b"PK\x03\x04"
     if not is_xlsx and path.suffix.lower() in (".xlsx", ".xlsm"):
-        raise RosterError("Ce fichier .xlsx n'est pas un classeur Excel valide.")
+        raise RosterError(f"Le fichier « {path.name} » n'est pas un classeur Excel (.xlsx) valide.")
     return ImportReport(file_sha256=digest.hexdigest(), file_format="xlsx" if is_xlsx else "csv")
 
 
@@ -586,13 +575,22 @@ def import_roster(
     path: Path,
     *,
     complete: bool = False,
+    complete_despite_rejects: bool = False,
+    strict: bool = False,
     today: dt.date | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Upsert the valid rows of a roster file into ``db_path`` (created if needed).
 
     ``complete=True``: the file is the whole roster; active people it does not list (nor
-    name on a rejected line) are marked as left.
+    name on a rejected line) are marked as left — only if no row was rejected, since a
+    rejected row may hide anyone (an unreadable line, a quote swallowing rows…). Then
+    ``report.departures_withheld`` says how many would have been marked, and a warning
+    says that none was. ``complete_despite_rejects=True`` marks them anyway.
+
+    ``strict=True``: when any row is rejected, nothing is written at all (no row, no
+    departure, no import log) and ``report.written`` is False; the report still lists
+    the rejects.
     """
     today = today or dt.date.today()
     report = _start(path)
@@ -603,48 +601,32 @@ def import_roster(
         now = _now()
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS roster_in (" + ", ".join(_COLUMNS) + ")")
-            conn.execute("DELETE FROM temp.roster_in")
-            valid = 0
-            insert = f"INSERT INTO temp.roster_in VALUES ({', '.join('?' for _ in _COLUMNS)})"
-            while batch := [r.values() for r in itertools.islice(rows, 10_000)]:
-                conn.executemany(insert, batch)
-                valid += len(batch)
-            same = " AND ".join(f"r.{c} IS i.{c}" for c in _COLUMNS[1:])
-            report.unchanged = conn.execute(
-                f"SELECT count(*) FROM temp.roster_in i JOIN roster r USING (employee_number) WHERE {same}"
-            ).fetchone()[0]
-            existing = conn.execute(
-                "SELECT count(*) FROM temp.roster_in i JOIN roster r USING (employee_number)"
-            ).fetchone()[0]
-            report.updated = existing - report.unchanged
-            report.inserted = valid - existing
-            updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
-            conn.execute(
-                f"INSERT INTO roster ({', '.join(_COLUMNS)}, left_on, updated_at) "
-                f"SELECT {', '.join(_COLUMNS)}, CASE WHEN status = 'left' THEN ? END, ? "
-                "FROM temp.roster_in WHERE true "
-                f"ON CONFLICT (employee_number) DO UPDATE SET {updates}, "
-                "left_on = CASE WHEN excluded.status = 'active' THEN NULL "
-                "WHEN roster.status = 'active' THEN excluded.left_on ELSE roster.left_on END, "
-                "updated_at = CASE WHEN "
-                + " AND ".join(f"roster.{c} IS excluded.{c}" for c in _COLUMNS[1:])
-                + " THEN roster.updated_at ELSE excluded.updated_at END",
-                (today.isoformat(), now),
-            )
-            if complete:
-                named = [r.employee_number for r in report.rejected if r.employee_number]
-                conn.execute("CREATE TEMP TABLE IF NOT EXISTS roster_named (n TEXT PRIMARY KEY)")
-                conn.execute("DELETE FROM temp.roster_named")
-                conn.executemany("INSERT OR IGNORE INTO temp.roster_named VALUES (?)", ((n,) for n in named))
-                cur = conn.execute(
-                    "UPDATE roster SET status = 'left', left_on = ?, updated_at = ? "
-                    "WHERE status = 'active' "
-                    "AND employee_number NOT IN (SELECT employee_number FROM temp.roster_in) "
-                    "AND employee_number NOT IN (SELECT n FROM temp.roster_named)",
-                    (today.isoformat(), now),
+            _stage(conn, rows)
+            absent = _count_absent(conn, report) if complete else 0
+            if strict and report.rejected:
+                conn.execute("ROLLBACK")
+                report.departures_withheld = absent
+                report.warnings.append(
+                    f"Mode strict : {len(report.rejected)} ligne(s) refusée(s), rien n'a été écrit dans "
+                    "la base du personnel (aucun ajout, aucune mise à jour, aucun départ). Corrigez "
+                    "les lignes refusées puis relancez l'import."
                 )
-                report.marked_left = cur.rowcount
+                return report
+            _upsert(conn, report, today, now)
+            if complete and report.rejected and not complete_despite_rejects:
+                report.departures_withheld = absent
+                report.warnings.append(
+                    f"Liste complète : {absent} personne(s) active(s) absente(s) du fichier auraient été "
+                    f"marquée(s) comme parties, mais aucune ne l'a été parce que {len(report.rejected)} "
+                    "ligne(s) ont été refusées (une ligne refusée peut cacher n'importe qui). Corrigez "
+                    "les lignes refusées et relancez l'import, ou confirmez explicitement le marquage "
+                    "des départs malgré les lignes refusées."
+                )
+            elif complete:
+                report.marked_left = conn.execute(
+                    "UPDATE roster SET status = 'left', left_on = ?, updated_at = ? " + _ABSENT,
+                    (today.isoformat(), now),
+                ).rowcount
             conn.execute(
                 "INSERT INTO roster_imports (imported_at, file_sha256, rows_read, rows_loaded, "
                 "rows_rejected, marked_left) VALUES (?, ?, ?, ?, ?, ?)",
@@ -659,9 +641,65 @@ def import_roster(
             )
             conn.execute("DELETE FROM temp.roster_in")
             conn.execute("COMMIT")
+            report.written = True
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
     finally:
         conn.close()
     return report
+
+
+_ABSENT: Final = (
+    "WHERE status = 'active' "
+    "AND employee_number NOT IN (SELECT employee_number FROM temp.roster_in) "
+    "AND employee_number NOT IN (SELECT n FROM temp.roster_named)"
+)
+"""Active people neither in the file's valid rows nor named on a rejected line."""
+
+
+def _stage(conn: sqlite3.Connection, rows: Iterator[RosterRow]) -> None:
+    """Stream the valid rows into ``temp.roster_in`` (inside the caller's transaction)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS roster_in (" + ", ".join(_COLUMNS) + ")")
+    conn.execute("DELETE FROM temp.roster_in")
+    insert = f"INSERT INTO temp.roster_in VALUES ({', '.join('?' for _ in _COLUMNS)})"
+    while batch := [r.values() for r in itertools.islice(rows, 10_000)]:
+        conn.executemany(insert, batch)
+
+
+def _count_absent(conn: sqlite3.Connection, report: ImportReport) -> int:
+    """How many active people a complete roster would mark as left (fills ``temp.roster_named``)."""
+    named = [r.employee_number for r in report.rejected if r.employee_number]
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS roster_named (n TEXT PRIMARY KEY)")
+    conn.execute("DELETE FROM temp.roster_named")
+    conn.executemany("INSERT OR IGNORE INTO temp.roster_named VALUES (?)", ((n,) for n in named))
+    count: int = conn.execute("SELECT count(*) FROM roster " + _ABSENT).fetchone()[0]
+    return count
+
+
+def _upsert(conn: sqlite3.Connection, report: ImportReport, today: dt.date, now: str) -> None:
+    """Write the staged rows into ``roster``; counts go into ``report``."""
+    valid: int = conn.execute("SELECT count(*) FROM temp.roster_in").fetchone()[0]
+    same = " AND ".join(f"r.{c} IS i.{c}" for c in _COLUMNS[1:])
+    report.unchanged = conn.execute(
+        f"SELECT count(*) FROM temp.roster_in i JOIN roster r USING (employee_number) WHERE {same}"
+    ).fetchone()[0]
+    existing = conn.execute(
+        "SELECT count(*) FROM temp.roster_in i JOIN roster r USING (employee_number)"
+    ).fetchone()[0]
+    report.updated = existing - report.unchanged
+    report.inserted = valid - existing
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS[1:])
+    conn.execute(
+        f"INSERT INTO roster ({', '.join(_COLUMNS)}, left_on, updated_at) "
+        f"SELECT {', '.join(_COLUMNS)}, CASE WHEN status = 'left' THEN ? END, ? "
+        "FROM temp.roster_in WHERE true "
+        f"ON CONFLICT (employee_number) DO UPDATE SET {updates}, "
+        "left_on = CASE WHEN excluded.status = 'active' THEN NULL "
+        "WHEN roster.status = 'active' THEN excluded.left_on ELSE roster.left_on END, "
+        "updated_at = CASE WHEN "
+        + " AND ".join(f"roster.{c} IS excluded.{c}" for c in _COLUMNS[1:])
+        + " THEN roster.updated_at ELSE excluded.updated_at END",
+        (today.isoformat(), now),
+    )

@@ -93,6 +93,8 @@ def start_server(built_book: Path, data_dir: Path, lrs: LocalLrs | None, **app_e
         FORMATION_TIC_APP_PORT=str(port),
         FORMATION_TIC_APP_FLUSH_INTERVAL="0.5",
         FORMATION_TIC_ATTEST_KEY_SIZE="2048",
+        # every test browser is 127.0.0.1: one client address for the whole suite
+        FORMATION_TIC_APP_MAX_KERNELS_PER_CLIENT="40",
         PYTHONUNBUFFERED="1",
     )
     if lrs is not None:

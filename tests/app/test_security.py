@@ -25,13 +25,15 @@ pytestmark = pytest.mark.slow
 KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
 
 
-def _open_kernel(server: AppServer) -> str:
-    """Render the app page like a browser would; return the kernel id it started."""
-    html = httpx.get(server.url, timeout=120).text
+def _open_kernel(server: AppServer) -> tuple[str, str]:
+    """Render the app page like a browser would; return the kernel id and the page's cookie."""
+    response = httpx.get(server.url, timeout=120)
+    html = response.text
     match = KERNEL_ID.search(html)
     assert match, html[-2000:]
     assert "formation_tic.app.kernel" not in html  # sources are stripped
-    return match.group(1)
+    cookie = "; ".join(f"{k}={v}" for k, v in response.cookies.items())
+    return match.group(1), cookie
 
 
 def _message(msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
@@ -53,10 +55,11 @@ def _message(msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_execute_request_on_the_kernel_websocket_is_refused(app_server: AppServer, tmp_path: Path) -> None:
-    kernel_id = _open_kernel(app_server)
+    kernel_id, cookie = _open_kernel(app_server)
     marker = tmp_path / "pwned.txt"
+    # Even with the cookie of the page that started the kernel, code execution is refused.
     ws = websocket.create_connection(
-        f"ws://127.0.0.1:{app_server.port}/api/kernels/{kernel_id}/channels", timeout=10
+        f"ws://127.0.0.1:{app_server.port}/api/kernels/{kernel_id}/channels", timeout=10, cookie=cookie
     )
     try:
         code = f"open({str(marker)!r}, 'w').write('x')\nprint('EXECUTED')"
@@ -159,7 +162,9 @@ def test_trusted_header_identifies_and_the_query_string_never_does(sso_server: A
 
 
 def test_idle_kernels_are_culled(sso_server: AppServer, wait_for: Callable[..., Any]) -> None:
-    kernel_id = _open_kernel(sso_server)
+    kernel_id, cookie = _open_kernel(sso_server)
     url = f"{sso_server.url}api/kernels/{kernel_id}"
-    assert httpx.get(url, timeout=10).status_code == 200
-    assert wait_for(lambda: httpx.get(url, timeout=10).status_code == 404, timeout=60)
+    assert httpx.get(url, timeout=10, headers={"Cookie": cookie}).status_code == 200
+    assert wait_for(
+        lambda: httpx.get(url, timeout=10, headers={"Cookie": cookie}).status_code != 200, timeout=60
+    )

@@ -89,3 +89,21 @@ def test_jws_round_trip_and_refusals(keys: Keys) -> None:
     none_header = base64.urlsafe_b64encode(json.dumps({"alg": "none"}).encode()).rstrip(b"=")
     with pytest.raises(SignatureInvalid):
         verify_jws(f"{none_header.decode()}.{body}.", keys.public)
+
+
+@pytest.mark.parametrize(
+    "establishment",
+    [
+        "CIUSSS du Centre-Sud-de-l'Île-de-Montréal",
+        "Centre intégré universitaire de santé et de services sociaux du Centre-Sud-de-l'Île-de-Montréal",
+        "É" * 200,
+    ],
+)
+def test_any_establishment_name_makes_a_certificate(tmp_path: Path, establishment: str) -> None:
+    files = init_keys(
+        tmp_path / "k.pem", tmp_path / "c.pem", tmp_path / "p.pem", establishment=establishment, key_size=2048
+    )
+    cert = x509.load_pem_x509_certificate(files.certificate.read_bytes())
+    names = [a.value for a in cert.subject]
+    assert all(len(str(v).encode()) <= 64 for v in names)
+    assert str(names[1]).startswith(establishment[:20])

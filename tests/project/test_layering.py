@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "localdb": ("formation_tic", "attest", "lrs_export", "scenarios"),
     "scenarios": ("formation_tic", "attest", "lrs_export"),
     "attest": ("formation_tic", "lrs_export"),
     "lrs_export": ("formation_tic", "attest"),
