@@ -27,6 +27,7 @@ from traitlets.config import Config
 
 from .app.paths import HEALTH_DIR, NOTEBOOK, TEMPLATE_NAME, TEMPLATES_ROOT
 from .app.settings import LearnerAppSettings
+from .book_csp import book_handler
 from .kernel_guard import KernelGuard, guarded_kernel_handler, guarded_page_handler, install
 from .settings import ENV_PREFIX, KERNEL_CONFIG_ENV
 
@@ -142,7 +143,7 @@ def _voila_class() -> type:
                     ),
                     (
                         url_path_join(self.server_url, r"/livre/(.*)"),
-                        tornado.web.StaticFileHandler,
+                        book_handler(),
                         {"path": self.book_html_dir, "default_filename": "index.html"},
                     ),
                 ]
