@@ -1,5 +1,7 @@
 """The employee's receipt: one self-contained, printable HTML page (inline CSS, no script).
 
+:func:`render_receipt_fragment` renders the receipt's content (shown inside the learner app);
+:func:`render_receipt` wraps that same fragment into the full page (download, CLI).
 Every value coming from a person or the store is HTML-escaped.
 """
 
@@ -47,18 +49,23 @@ def _fmt_time(iso_utc: str) -> str:
     return f"{local:%Y-%m-%d %H:%M} (heure du Québec) – {moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
-def render_receipt(
+def render_receipt_fragment(
     record: AttestationRecord,
     form: FormContent | None = None,
     directive: DirectiveInfo | None = None,
     *,
     revoked_reason: str | None = None,
+    title_level: int = 1,
 ) -> str:
-    """HTML receipt of an attestation.
+    """The receipt's content, without page or style: the ``<body>`` of :func:`render_receipt`.
 
     With the ``form`` and ``directive`` it was signed against (same SHA-256), the
     commitments are printed too. ``revoked_reason`` adds a visible revocation notice.
+    ``title_level`` is the heading level of the receipt's title (2 when the fragment is
+    embedded in a page that has its own ``<h1>``).
     """
+    if not 1 <= title_level <= 6:
+        raise ValueError(f"heading level out of range: {title_level}")
     e = escape
     rows = [
         ("Nom", record.full_name),
@@ -80,13 +87,9 @@ def render_receipt(
         ("Identification", IDENTIFICATION_LABELS.get(record.identification or "", "—")),
     ]
     table = "\n".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
+    h = f"h{title_level}"
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="fr-CA"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Accusé de réception – engagement {e(record.verification_code)}</title>",
-        f"<style>{_CSS}</style></head><body>",
-        "<h1>Accusé de réception de votre engagement</h1>",
+        f"<{h}>Accusé de réception de votre engagement</{h}>",
         f'<p class="sous-titre">Directive {e(record.directive_number)} – utilisation sécuritaire '
         "du courriel et de la messagerie instantanée</p>",
     ]
@@ -115,6 +118,30 @@ def render_receipt(
         f'<span class="empreinte">{e(record.form_sha256)}</span><br>',
         "Empreinte de l'enregistrement (SHA-256) : "
         f'<span class="empreinte">{e(record.record_hash)}</span></p>',
-        "</footer></body></html>",
+        "</footer>",
     ]
     return "\n".join(parts)
+
+
+def render_receipt(
+    record: AttestationRecord,
+    form: FormContent | None = None,
+    directive: DirectiveInfo | None = None,
+    *,
+    revoked_reason: str | None = None,
+) -> str:
+    """The receipt as one self-contained HTML page (download, ``attest show --receipt``).
+
+    Its body is :func:`render_receipt_fragment` (same arguments), wrapped with the style.
+    """
+    body = render_receipt_fragment(record, form, directive, revoked_reason=revoked_reason)
+    head = "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="fr-CA"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>Accusé de réception – engagement {escape(record.verification_code)}</title>",
+            f"<style>{_CSS}</style></head><body>",
+        ]
+    )
+    return f"{head}\n{body}</body></html>"

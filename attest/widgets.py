@@ -1,13 +1,16 @@
 """The engagement form as ipywidgets, for notebooks and Voilà; validated in the kernel.
 
-Nothing typed here is trusted: on « Signer », the values go through
+The one form widget of the project: the learner app (:mod:`formation_tic.app`) shows it too.
+Nothing typed here is trusted: on « Signer mon engagement », the values go through
 :func:`attest.form.validate_submission`, and only a valid submission reaches ``on_submit``.
-Errors are shown in French, HTML-escaped.
+Each problem is announced (``role="alert"``) under its own field, with a summary above the
+button. Every text shown is French and HTML-escaped. The look comes from the ``ftic-*``
+classes of the learner app's style sheet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -17,12 +20,33 @@ from .directive import DirectiveInfo
 from .errors import AttestError, SubmissionError
 from .form import FIELD_LABELS, FormContent, Submission, validate_submission
 
+TEXT_FIELDS = ("employee_number", "full_name", "job_title", "direction", "establishment")
+"""The identity fields, in display order (the signature comes after the commitments)."""
+
+SIGN_LABEL = "Signer mon engagement"
+
+
+def alert_html(message: str) -> str:
+    """One announced error (empty string for no message)."""
+    return f'<div class="ftic-error" role="alert">{escape(message)}</div>' if message else ""
+
+
+def alert_list_html(messages: Sequence[str]) -> str:
+    """One announced alert for a field, however many problems it has."""
+    if len(messages) == 1:
+        return alert_html(messages[0])
+    items = "".join(f"<li>{escape(m)}</li>" for m in messages)
+    return f'<div class="ftic-error" role="alert"><ul>{items}</ul></div>'
+
 
 class EngagementFormWidget:
     """Build the form; call ``on_submit(submission)`` with each valid submission.
 
     ``on_submit`` may return a message (shown as a confirmation) or raise
-    :class:`~attest.errors.AttestError` (shown as an error).
+    :class:`~attest.errors.AttestError` (shown as an error, the button enabled again).
+    With ``employee_number`` (identified upstream: typed at the start, SSO header, LMS
+    launch), the number field is shown disabled and the number given here is the one
+    submitted, whatever the browser sends for that field.
     """
 
     def __init__(
@@ -36,20 +60,16 @@ class EngagementFormWidget:
         self.form = form
         self.directive = directive
         self.on_submit = on_submit
-        style = {"description_width": "12rem"}
-        layout = w.Layout(width="36rem")
+        self.employee_number = employee_number or None
+        style = {"description_width": "14rem"}
+        layout = w.Layout(width="100%", max_width="42rem")
 
-        def text(field: str, value: str = "") -> w.Text:
-            return w.Text(value=value, description=FIELD_LABELS[field], style=style, layout=layout)
+        def text(name: str, value: str = "") -> w.Text:
+            return w.Text(value=value, description=FIELD_LABELS[name], style=style, layout=layout)
 
-        self.fields: dict[str, w.Text] = {
-            "employee_number": text("employee_number", employee_number or ""),
-            "full_name": text("full_name"),
-            "job_title": text("job_title"),
-            "direction": text("direction"),
-            "establishment": text("establishment", directive.etablissement),
-        }
-        if employee_number:  # identified upstream (SSO header, LMS launch): not editable
+        prefilled = {"employee_number": employee_number or "", "establishment": directive.etablissement}
+        self.fields: dict[str, w.Text] = {name: text(name, prefilled.get(name, "")) for name in TEXT_FIELDS}
+        if self.employee_number:
             self.fields["employee_number"].disabled = True
         self.commitments: dict[str, w.Checkbox] = {
             c.id: w.Checkbox(
@@ -61,59 +81,86 @@ class EngagementFormWidget:
             for n, c in enumerate(form.engagements, start=1)
         }
         self.consent = w.Checkbox(
-            value=False,
-            description=form.consentement_signature,
-            indent=False,
-            layout=w.Layout(width="100%"),
+            value=False, description=form.consentement_signature, indent=False, layout=w.Layout(width="100%")
         )
         self.signature = text("signature")
-        self.button = w.Button(description="Signer", button_style="primary", icon="pen")
+        areas = [*TEXT_FIELDS, "commitments", "consent_electronic_signature", "signature"]
+        self.errors: dict[str, w.HTML] = {name: w.HTML() for name in areas}
+        """One announced error area under each field (keys as in :func:`validate_submission`)."""
         self.message = w.HTML()
+        """Summary of the errors, or the confirmation, just above the button."""
+        self.button = w.Button(description=SIGN_LABEL, tooltip=SIGN_LABEL, button_style="primary")
+        self.button.layout.width = "auto"
         self.button.on_click(self._clicked)
-        self.widget = w.VBox(
-            [
-                w.HTML(f"<h3>{escape(form.titre)} (version {escape(form.version)})</h3>"),
-                w.HTML(f"<p>{escape(form.declaration_text(directive))}</p>"),
-                *self.fields.values(),
-                w.HTML("<strong>Mes engagements</strong>"),
-                *self.commitments.values(),
-                self.consent,
-                self.signature,
-                self.button,
-                self.message,
-            ]
-        )
+        children: list[w.Widget] = [
+            w.HTML(
+                f'<h1>{escape(form.titre)}</h1><p class="ftic-muted">Version {escape(form.version)}</p>'
+                f"<p>{escape(form.declaration_text(directive))}</p>"
+                "<p>Tous les champs sont obligatoires.</p>"
+            )
+        ]
+        for name, box in self.fields.items():
+            children += [box, self.errors[name]]
+        children.append(w.HTML('<h2 id="ftic-engagements">Mes engagements</h2>'))
+        children += [*self.commitments.values(), self.errors["commitments"]]
+        children += [w.HTML("<h2>Signature</h2>"), self.consent, self.errors["consent_electronic_signature"]]
+        children += [self.signature, self.errors["signature"], self.message, self.button]
+        self.children: list[w.Widget] = children
+        """The form's widgets, in order, to place in a page of one's own."""
+        self.widget = w.VBox(children)
+        """The whole form in one box (notebooks)."""
 
     def values(self) -> dict[str, Any]:
         """The raw values as typed, in the shape :func:`validate_submission` reads."""
         data: dict[str, Any] = {k: f.value for k, f in self.fields.items()}
+        if self.employee_number:
+            data["employee_number"] = self.employee_number
         data["signature"] = self.signature.value
         data["consent_electronic_signature"] = bool(self.consent.value)
         data["commitments"] = {k: bool(cb.value) for k, cb in self.commitments.items()}
         return data
 
+    def show_errors(self, errors: Mapping[str, Sequence[str]]) -> None:
+        """Announce each problem under its field and count them in the summary."""
+        count = 0
+        unplaced: list[str] = []
+        for name, messages in errors.items():
+            count += len(messages)
+            target = self.errors.get(name)
+            if target is not None:
+                target.value = alert_list_html(messages)
+            else:
+                unplaced += messages
+        summary = (
+            f"L'engagement n'est pas encore enregistré : {count} point{'s' if count > 1 else ''} "
+            "à corriger (voir les messages sous les champs)."
+        )
+        self.message.value = alert_list_html([summary, *unplaced])
+
     def submit(self) -> Submission | None:
         """Validate and hand over; return the submission, or None with errors displayed."""
+        for box in self.errors.values():
+            box.value = ""
         try:
             submission = validate_submission(self.form, self.values())
         except SubmissionError as exc:
-            items = "".join(f"<li>{escape(m)}</li>" for msgs in exc.errors.values() for m in msgs)
-            self.message.value = (
-                f'<div role="alert" style="color:#a00"><p>Engagement non enregistré :</p>'
-                f"<ul>{items}</ul></div>"
-            )
+            self.show_errors(exc.errors)
             return None
+        self.message.value = ""
+        self.button.disabled = True
         try:
             confirmation = self.on_submit(submission)
         except AttestError as exc:
-            self.message.value = f'<div role="alert" style="color:#a00">{escape(str(exc))}</div>'
+            self.button.disabled = False
+            self.message.value = alert_html(str(exc))
             return None
-        self.button.disabled = True
         self.message.value = (
-            f'<div role="status" style="color:#060">'
+            '<div class="ftic-ok-text" role="status">'
             f"{escape(confirmation or 'Engagement signé et enregistré.')}</div>"
         )
         return submission
 
     def _clicked(self, _button: w.Button) -> None:
+        if self.button.disabled:  # a click sent before the button was disabled: already handled
+            return
         self.submit()

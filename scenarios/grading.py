@@ -1,12 +1,16 @@
-"""Grading, in the kernel: pure functions over a scenario and the ids a learner chose."""
+"""Grading, in the kernel: pure functions over a scenario and the ids a learner chose,
+and over a whole attempt (score, per-theme results, pass rule)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .model import Branching, Ending, MultipleChoice, Scenario, SingleChoice, Step, Verdict
+from .model import Branching, Ending, MultipleChoice, Scenario, SingleChoice, Step, Theme, Verdict
+
+PASS_TOLERANCE = 1e-9
+"""A score this close below the pass mark still passes (floating-point ratios such as 4/5)."""
 
 
 class GradingError(ValueError):
@@ -131,3 +135,70 @@ class BranchingRun:
             final=final,
         )
         return node, choice.feedback, event
+
+
+# --- a whole attempt ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeResult:
+    """How one theme of an attempt went."""
+
+    theme: Theme
+    right: int
+    total: int
+
+    @property
+    def mastered(self) -> bool:
+        """Every scenario of the theme answered rightly."""
+        return self.right == self.total
+
+
+@dataclass(frozen=True)
+class AttemptGrade:
+    """The grade of one attempt of the quiz."""
+
+    right: int
+    total: int
+    pass_mark: float
+    themes: tuple[ThemeResult, ...]
+    """One result per theme, in the order the themes first appear in the draw."""
+
+    @property
+    def score(self) -> float:
+        """Scaled score, 0 to 1 (0 for an empty draw)."""
+        return self.right / self.total if self.total else 0.0
+
+    @property
+    def passed(self) -> bool:
+        """The pass rule: the score reaches the pass mark (see :data:`PASS_TOLERANCE`)."""
+        return passes(self.score, self.pass_mark)
+
+    @property
+    def to_review(self) -> tuple[Theme, ...]:
+        """Themes with at least one wrong answer, in draw order."""
+        return tuple(t.theme for t in self.themes if not t.mastered)
+
+
+def passes(score: float, pass_mark: float) -> bool:
+    """True when ``score`` (0 to 1) reaches ``pass_mark``."""
+    return score >= pass_mark - PASS_TOLERANCE
+
+
+def grade_attempt(
+    scenario_ids: Sequence[str],
+    answers: Mapping[str, bool],
+    theme_of: Mapping[str, Theme],
+    pass_mark: float,
+) -> AttemptGrade:
+    """Grade an attempt: ``answers`` maps scenario id to its final grade (unanswered = wrong).
+
+    ``theme_of`` gives the theme of each drawn scenario; answers to scenarios outside the
+    draw are ignored.
+    """
+    right = sum(1 for sid in scenario_ids if answers.get(sid))
+    per_theme: dict[Theme, list[bool]] = {}
+    for sid in scenario_ids:
+        per_theme.setdefault(theme_of[sid], []).append(bool(answers.get(sid)))
+    themes = tuple(ThemeResult(theme, sum(grades), len(grades)) for theme, grades in per_theme.items())
+    return AttemptGrade(right=right, total=len(scenario_ids), pass_mark=pass_mark, themes=themes)

@@ -124,9 +124,7 @@ def test_every_command_reads_the_same_data_from_one_root(world: dict[str, Path])
     )
     cwd = world["cwd"]
     port = free_port()
-    served = start(
-        ["serve", "--port", str(port)], env, cwd, world["logs"] / "serve.log", port, "sante.txt"
-    )
+    served = start(["serve", "--port", str(port)], env, cwd, world["logs"] / "serve.log", port, "sante.txt")
     try:
         # While serve runs its demo LRS, « lrs status » says so (no setting needed).
         status = run(["lrs", "status"], env, cwd).stdout

@@ -16,6 +16,7 @@ from attest import (
     attestation_status,
     render_receipt,
 )
+from attest.receipt import render_receipt_fragment
 
 
 def test_receipt_escapes_every_value_and_works_offline(
@@ -39,6 +40,31 @@ def test_receipt_escapes_every_value_and_works_offline(
     # A different form text (hash differs): commitments not claimed.
     other = directive.model_copy(update={"version": "2099-01-01", "en_vigueur": "2099-01-01"})
     assert "Ce que vous avez déclaré" not in render_receipt(rec, form, other)
+
+
+def test_page_is_built_from_the_fragment_the_app_shows(
+    tmp_path: Path,
+    form: FormContent,
+    directive: DirectiveInfo,
+    sign_one: Callable[..., AttestationRecord],
+) -> None:
+    with AttestationStore(tmp_path / "a.db") as store:
+        rec = sign_one(store)
+    fragment = render_receipt_fragment(rec, form, directive, revoked_reason="Erreur")
+    page = render_receipt(rec, form, directive, revoked_reason="Erreur")
+    assert page.startswith("<!DOCTYPE html>") and page.endswith("</body></html>")
+    assert page.split("<body>", 1)[1].removesuffix("</body></html>").strip() == fragment
+    assert "<html" not in fragment and "<style>" not in fragment and "<body" not in fragment
+    assert fragment.startswith("<h1>Accusé de réception de votre engagement</h1>")
+    assert "Cet engagement a été révoqué" in fragment and "Ce que vous avez déclaré" in fragment
+    # Embedded under the app's own <h1>: the receipt's title becomes an <h2>.
+    nested = render_receipt_fragment(rec, form, directive, title_level=2)
+    assert nested.startswith("<h2>Accusé de réception de votre engagement</h2>") and "<h1>" not in nested
+    assert nested.replace("<h2>Accusé", "<h1>Accusé", 1).replace("</h2>", "</h1>", 1) == (
+        render_receipt_fragment(rec, form, directive)
+    )
+    with pytest.raises(ValueError):
+        render_receipt_fragment(rec, title_level=7)
 
 
 def _form_version(form: FormContent, version: str, minor: bool) -> FormContent:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from attest_testsupport import valid_values
 
 from attest import DirectiveInfo, FormContent, StoreError, Submission
+from attest.form import FIELD_LABELS
 from attest.widgets import EngagementFormWidget
 
 
@@ -20,19 +21,34 @@ def _fill(ui: EngagementFormWidget, form: FormContent, **overrides: object) -> N
 
 def test_widget_refuses_then_accepts(form: FormContent, directive: DirectiveInfo) -> None:
     received: list[Submission] = []
-    ui = EngagementFormWidget(form, directive, lambda s: received.append(s) or "Merci !")
+
+    def keep(submission: Submission) -> str:
+        received.append(submission)
+        return "Merci !"
+
+    ui = EngagementFormWidget(form, directive, keep)
     assert len(ui.commitments) == len(form.engagements)
     assert ui.fields["establishment"].value == directive.etablissement
+    assert [f.description for f in ui.fields.values()] == [
+        FIELD_LABELS[n] for n in ("employee_number", "full_name", "job_title", "direction", "establishment")
+    ]
     _fill(ui, form, full_name="<b>Jo</b>", signature="x")
     ui.commitments["aucun-nom"].value = False
     ui.button.click()
     assert received == []
-    assert "&lt; ou &gt;" in ui.message.value and "<b>Jo" not in ui.message.value
-    assert "L&#x27;engagement n° 3 (section 5.7)" in ui.message.value
+    # Each problem is announced under its own field, escaped; the summary counts them.
+    name_error = ui.errors["full_name"].value
+    assert 'role="alert"' in name_error and "&lt; ou &gt;" in name_error and "<b>Jo" not in name_error
+    assert "L&#x27;engagement n° 3 (section 5.7)" in ui.errors["commitments"].value
+    assert 'role="alert"' in ui.message.value and "2 points à corriger" in ui.message.value
+    assert ui.errors["signature"].value == "" and ui.errors["job_title"].value == ""
     _fill(ui, form)
     ui.button.click()
     assert len(received) == 1 and received[0].employee_number == "004512"
+    assert all(box.value == "" for box in ui.errors.values())  # previous errors cleared
     assert "Merci !" in ui.message.value and ui.button.disabled
+    ui.button.click()  # a click sent before the button was disabled is not a second signature
+    assert len(received) == 1
 
 
 def test_widget_prefilled_identity_and_store_error(form: FormContent, directive: DirectiveInfo) -> None:
@@ -43,4 +59,25 @@ def test_widget_prefilled_identity_and_store_error(form: FormContent, directive:
     assert ui.fields["employee_number"].disabled
     _fill(ui, form, employee_number="7001")
     assert ui.submit() is None
-    assert "questionnaire" in ui.message.value and not ui.button.disabled
+    assert "questionnaire" in ui.message.value and 'role="alert"' in ui.message.value
+    assert not ui.button.disabled
+
+
+def test_identity_given_upstream_wins_over_what_the_browser_sends(
+    form: FormContent, directive: DirectiveInfo
+) -> None:
+    received: list[Submission] = []
+    ui = EngagementFormWidget(form, directive, lambda s: received.append(s), employee_number="7001")
+    _fill(ui, form, employee_number="7001")
+    ui.fields["employee_number"].value = "9999"  # a disabled field is still writable over the comm
+    assert ui.values()["employee_number"] == "7001"
+    assert ui.submit() is not None
+    assert received[0].employee_number == "7001"
+    assert "Engagement signé et enregistré." in ui.message.value
+
+
+def test_problems_without_a_field_go_to_the_summary(form: FormContent, directive: DirectiveInfo) -> None:
+    ui = EngagementFormWidget(form, directive, lambda s: None)
+    ui.show_errors({"formulaire": ["Champ inattendu : « x »."], "full_name": ["a", "b"]})
+    assert "3 points" in ui.message.value and "Champ inattendu" in ui.message.value
+    assert ui.errors["full_name"].value.count("<li>") == 2

@@ -8,8 +8,8 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 
 from scenarios.bank import load_bank
-from scenarios.grading import BranchingRun, GradingError, grade_choice
-from scenarios.model import Branching, MultipleChoice, Scenario, SingleChoice
+from scenarios.grading import BranchingRun, GradingError, grade_attempt, grade_choice, passes
+from scenarios.model import Branching, MultipleChoice, Scenario, SingleChoice, Theme
 from scenarios.profile import load_profile
 
 BANK = Path(__file__).parent.parent.parent / "scenarios" / "bank"
@@ -78,6 +78,37 @@ def test_branching_every_path_ends_with_its_verdict(bank: list[Scenario]) -> Non
             step = run.current
             stack.extend([*choices, c.id] for c in step.choices)  # type: ignore[union-attr]
         assert outcomes == {True, False}, s.id
+
+
+def test_attempt_grade_score_themes_and_pass_rule() -> None:
+    ids = ["a", "b", "c", "d", "e"]
+    theme_of = {
+        "a": Theme.TELETRAVAIL,
+        "b": Theme.URGENCE,
+        "c": Theme.TELETRAVAIL,
+        "d": Theme.ROLES,
+        "e": Theme.URGENCE,
+    }
+    # "e" unanswered counts as wrong; an answer outside the draw is ignored.
+    grade = grade_attempt(ids, {"a": True, "b": True, "c": False, "d": True, "zz": True}, theme_of, 0.6)
+    assert (grade.right, grade.total, grade.score) == (3, 5, 0.6)
+    assert grade.passed  # exactly at the pass mark
+    assert [(t.theme, t.right, t.total, t.mastered) for t in grade.themes] == [
+        (Theme.TELETRAVAIL, 1, 2, False),  # themes in the order of the draw
+        (Theme.URGENCE, 1, 2, False),
+        (Theme.ROLES, 1, 1, True),
+    ]
+    assert grade.to_review == (Theme.TELETRAVAIL, Theme.URGENCE)
+    assert not grade_attempt(ids, {"a": True, "b": True, "c": True}, theme_of, 0.8).passed
+    assert grade_attempt(ids, dict.fromkeys(ids, True), theme_of, 1.0).passed
+    empty = grade_attempt([], {}, {}, 0.8)
+    assert (empty.score, empty.passed, empty.themes) == (0.0, False, ())
+
+
+def test_pass_rule_tolerates_float_rounding_only() -> None:
+    assert passes(3 / 10, 0.1 * 3)  # 0.3 < 0.30000000000000004, still a pass
+    assert not passes(0.79, 0.8)
+    assert passes(0.8, 0.8) and passes(1.0, 0.8)
 
 
 KERNEL_CODE = """

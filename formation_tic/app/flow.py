@@ -1,0 +1,320 @@
+"""The learner's way through the app, as a plain state machine (no widgets).
+
+Steps: identification → accueil → question (× N) → resultat → formulaire → accuse, with
+« resultat → question » for a retry after a failure. The flow owns the current attempt and
+its answers, stores every transition in the progress store (resume after closing the tab)
+and reports it to a :class:`Reporter` (xAPI statements to the outbox). The views only read
+it and call its transitions; a transition not allowed from the current step (a second click
+on a button already handled, a stale page) raises :class:`FlowError` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from attest.form import Submission
+from attest.identity import IdentificationMethod
+from attest.record import AttestationRecord
+from attest.status import EmployeeStatus
+from attest.store import QuizResult
+from scenarios.grading import AnswerEvent, AttemptGrade, grade_attempt
+from scenarios.model import Scenario
+
+from .draw import draw_quiz
+from .identity import Identity
+from .progress import AttemptProgress, ProgressStore
+from .settings import LearnerAppSettings
+
+Step = Literal["identification", "accueil", "question", "resultat", "formulaire", "accuse"]
+
+Signer = Callable[[Submission, QuizResult, IdentificationMethod], AttestationRecord]
+"""Signs and stores an engagement; raises :class:`attest.errors.AttestError` (French)."""
+
+NOT_PASSED = "Le questionnaire doit être réussi avant de signer."
+
+
+class FlowError(Exception):
+    """A transition not allowed from the current step; the message is French."""
+
+
+@dataclass(frozen=True)
+class QuizRules:
+    """The quiz's rules: draw size, pass mark, number of attempts."""
+
+    per_theme: int
+    pass_mark: float
+    max_attempts: int
+
+    @classmethod
+    def from_settings(cls, settings: LearnerAppSettings) -> QuizRules:
+        """The rules configured for the app."""
+        return cls(settings.per_theme, settings.pass_mark, settings.max_attempts)
+
+
+class Reporter(Protocol):
+    """Where the flow reports each event (see :class:`formation_tic.app.delivery.OutboxDelivery`)."""
+
+    def initialized(self, attempt: AttemptProgress) -> None:
+        """A new attempt was drawn."""
+
+    def welcomed(self, attempt: AttemptProgress) -> None:
+        """The welcome page of a new attempt was reached."""
+
+    def answered(self, attempt: AttemptProgress, event: AnswerEvent, scenario: Scenario) -> None:
+        """One answer (a question, or one decision of a branching scenario)."""
+
+    def graded(self, attempt: AttemptProgress, grade: AttemptGrade) -> None:
+        """Every question answered: the attempt's grade."""
+
+    def terminated(self, attempt: AttemptProgress) -> None:
+        """The attempt ends (closed for a retry, or signed)."""
+
+    def accepted(self, record: AttestationRecord) -> None:
+        """The engagement was signed."""
+
+
+class LearnerFlow:
+    """One learner's journey in one page (one kernel)."""
+
+    def __init__(
+        self,
+        *,
+        scenarios: Mapping[str, Scenario],
+        directive_version: str,
+        rules: QuizRules,
+        progress: ProgressStore,
+        reporter: Reporter,
+        signer: Signer,
+        rng: random.Random,
+    ) -> None:
+        self.scenarios = scenarios
+        self.directive_version = directive_version
+        self.rules = rules
+        self.progress = progress
+        self.reporter = reporter
+        self.signer = signer
+        self.rng = rng
+        self.step: Step = "identification"
+        self.identity: Identity | None = None
+        self.attempt: AttemptProgress | None = None
+        self.resumed = False
+        """The step was reached by coming back (welcome of a quiz under way, form to sign)."""
+        self.renew_reasons: tuple[str, ...] = ()
+        """Why a new engagement is needed (shown on the welcome page of a renewal)."""
+        self.record: AttestationRecord | None = None
+        """The attestation shown on the receipt step."""
+        self.already_signed = False
+        """The receipt step shows an engagement signed on an earlier visit."""
+        self.shown: str | None = None
+        """The scenario shown on the question step."""
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _current(self) -> AttemptProgress:
+        if self.attempt is None:
+            raise FlowError("Aucun questionnaire en cours.")
+        return self.attempt
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario to show on the question step."""
+        if self.step != "question" or self.shown is None:
+            raise FlowError("Aucune question en cours.")
+        return self.scenarios[self.shown]
+
+    @property
+    def position(self) -> int:
+        """Number of scenarios answered in the current attempt."""
+        return self._current().position
+
+    @property
+    def total(self) -> int:
+        """Number of scenarios drawn for the current attempt."""
+        return len(self._current().scenario_ids)
+
+    @property
+    def is_last(self) -> bool:
+        """No scenario of the current attempt is left to answer."""
+        return self._current().next_scenario_id is None
+
+    @property
+    def grade(self) -> AttemptGrade:
+        """The current attempt graded from its stored answers."""
+        attempt = self._current()
+        ids = attempt.scenario_ids
+        themes = {sid: self.scenarios[sid].theme for sid in ids}
+        return grade_attempt(ids, attempt.answers, themes, self.rules.pass_mark)
+
+    @property
+    def passed(self) -> bool:
+        """The current attempt was graded a pass (its stored state decides, as recorded)."""
+        return self._current().state == "passed"
+
+    @property
+    def attempts_used(self) -> int:
+        """Attempts started by this person for the current directive version."""
+        identity = self._identity()
+        return len(self.progress.attempts(identity.employee_number, self.directive_version))
+
+    @property
+    def attempts_left(self) -> int:
+        """Attempts still allowed (0 or less: none)."""
+        return self.rules.max_attempts - self.attempts_used
+
+    def _identity(self) -> Identity:
+        if self.identity is None:
+            raise FlowError("Personne n'est identifié.")
+        return self.identity
+
+    def _require(self, *steps: Step) -> None:
+        if self.step not in steps:
+            raise FlowError(f"Action impossible à l'étape « {self.step} ».")
+
+    # --- transitions -----------------------------------------------------------------------
+
+    def identify(self, identity: Identity, status: EmployeeStatus) -> Step:
+        """Route an identified person: receipt (up to date), resume, or a new attempt."""
+        self._require("identification")
+        self.identity = identity
+        if status.state == "a-jour" and status.record is not None:
+            self._receipt(status.record, already=True)
+            return self.step
+        latest = self.progress.latest(identity.employee_number, self.directive_version)
+        if latest is not None and latest.state in ("welcome", "quiz", "passed", "failed"):
+            self.attempt = latest
+            if latest.state == "welcome":
+                self._welcome()
+            elif latest.state == "quiz":
+                self._welcome(resumed=True)
+            elif latest.state == "passed":
+                self.step, self.resumed = "formulaire", True
+            else:
+                self.step = "resultat"
+            return self.step
+        self._start_attempt(avoid=())
+        if status.state == "a-renouveler":
+            self.renew_reasons = tuple(status.reasons)
+        self._welcome()
+        return self.step
+
+    def begin_quiz(self) -> Step:
+        """From the welcome page: the first (or next unanswered) question."""
+        self._require("accueil")
+        self._enter_quiz()
+        return self.step
+
+    def answer(self, event: AnswerEvent) -> bool:
+        """Report an answer to the shown scenario; store its grade once final. True if final."""
+        self._require("question")
+        if event.scenario_id != self.shown:
+            raise FlowError("Cette question n'est plus affichée.")
+        attempt = self._current()
+        self.reporter.answered(attempt, event, self.scenarios[event.scenario_id])
+        if not event.final:
+            return False
+        self.attempt = self.progress.record_answer(attempt.registration, event.scenario_id, event.correct)
+        return True
+
+    def advance(self) -> Step:
+        """After a final answer: the next question, or the result once every one is answered."""
+        self._require("question")
+        if self.shown not in self._current().answers:
+            raise FlowError("La question affichée n'est pas encore répondue.")
+        self._next()
+        return self.step
+
+    def retry(self) -> Step:
+        """After a failure, if attempts are left: close it (``terminated``), draw anew, start."""
+        self._require("resultat")
+        attempt = self._current()
+        if attempt.state != "failed" or self.attempts_left <= 0:
+            raise FlowError("Aucun nouvel essai n'est possible.")
+        self.reporter.terminated(attempt)
+        self.progress.set_state(attempt.registration, "closed")
+        self._start_attempt(avoid=list(attempt.scenario_ids))
+        self._enter_quiz()
+        return self.step
+
+    def to_form(self) -> Step:
+        """After a pass: the engagement form."""
+        self._require("resultat")
+        if not self.passed:
+            raise FlowError(NOT_PASSED)
+        self.step, self.resumed = "formulaire", False
+        return self.step
+
+    def sign(self, submission: Submission) -> AttestationRecord:
+        """Sign a valid submission; enqueue ``accept`` and ``terminated``; go to the receipt.
+
+        Raises :class:`FlowError` unless the attempt passed, and lets the signer's
+        :class:`~attest.errors.AttestError` through (nothing changed then).
+        """
+        attempt = self.attempt
+        if self.step != "formulaire" or attempt is None or attempt.state != "passed" or attempt.score is None:
+            raise FlowError(NOT_PASSED)
+        identity = self._identity()
+        quiz = QuizResult(registration=uuid.UUID(attempt.registration), score=attempt.score)
+        record = self.signer(submission, quiz, identity.method)
+        self.reporter.accepted(record)
+        self.progress.set_state(attempt.registration, "signed", attestation_id=record.id)
+        self.reporter.terminated(attempt)
+        attempt.state = "signed"
+        attempt.attestation_id = record.id
+        self._receipt(record, already=False)
+        return record
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _start_attempt(self, avoid: Sequence[str]) -> None:
+        """A new attempt: fresh draw, new registration, ``initialized``."""
+        number = self._identity().employee_number
+        previous = self.progress.attempts(number, self.directive_version)
+        drawn = draw_quiz(list(self.scenarios.values()), self.rules.per_theme, self.rng, avoid=avoid)
+        self.attempt = self.progress.create(
+            number,
+            str(uuid.uuid4()),
+            self.directive_version,
+            [s.id for s in drawn],
+            attempt_no=len(previous) + 1,
+        )
+        self.reporter.initialized(self.attempt)
+
+    def _welcome(self, resumed: bool = False) -> None:
+        attempt = self._current()
+        self.step, self.resumed = "accueil", resumed
+        if not resumed and attempt.state == "welcome" and attempt.position == 0:
+            self.reporter.welcomed(attempt)
+
+    def _enter_quiz(self) -> None:
+        attempt = self._current()
+        if attempt.state == "welcome":
+            self.progress.set_state(attempt.registration, "quiz")
+            attempt.state = "quiz"
+        self.resumed = False
+        self._next()
+
+    def _next(self) -> None:
+        sid = self._current().next_scenario_id
+        if sid is None:
+            self._finish()
+        else:
+            self.step, self.shown = "question", sid
+
+    def _finish(self) -> None:
+        """Grade the attempt, report it (``completed`` + ``passed``/``failed``), store it."""
+        attempt = self._current()
+        grade = self.grade
+        self.reporter.graded(attempt, grade)
+        state: Literal["passed", "failed"] = "passed" if grade.passed else "failed"
+        self.progress.set_state(attempt.registration, state, score=grade.score)
+        attempt.state = state
+        attempt.score = grade.score
+        self.step, self.shown = "resultat", None
+
+    def _receipt(self, record: AttestationRecord, *, already: bool) -> None:
+        self.record, self.already_signed = record, already
+        self.step, self.resumed = "accuse", False

@@ -1,0 +1,53 @@
+"""The frame of every page: header with the step counter, a live announcement, the main area."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ipywidgets as w
+
+from .markup import esc
+
+STEPS = ("Identification", "Accueil", "Questionnaire", "Résultat", "Engagement", "Accusé de réception")
+"""The steps announced in the header (« Étape 3 sur 6 : Questionnaire »)."""
+
+
+@dataclass
+class Page:
+    """One page of the journey, ready to show."""
+
+    step: int
+    """Index in :data:`STEPS`."""
+    name: str
+    """Short name (tests and benchmarks: ``Journey.on_page``)."""
+    children: Sequence[w.Widget]
+    note: str = ""
+    """Announced to screen readers when the page is shown (``aria-live``)."""
+
+
+class Shell:
+    """The application's outer box; :meth:`show` replaces the page."""
+
+    def __init__(self) -> None:
+        self.header = w.HTML()
+        self.announce = w.HTML(layout=w.Layout(margin="0"))
+        self.main = w.VBox()
+        self.main.add_class("ftic-main")
+        self.widget = w.VBox([self.header, self.announce, self.main])
+        self.widget.add_class("ftic-app")
+
+    def show(self, page: Page) -> None:
+        """Show ``page``: header, announcement (if any), content."""
+        self.header.value = (
+            '<header class="ftic-header"><p class="ftic-brand">Formation : courriel et messagerie '
+            "instantanée sécuritaires</p>"
+            f'<p class="ftic-steps">Étape {page.step + 1} sur {len(STEPS)} : '
+            f"<strong>{esc(STEPS[page.step])}</strong></p></header>"
+        )
+        self.announce.value = (
+            f'<div class="ftic-announce" role="status" aria-live="polite">{esc(page.note)}</div>'
+            if page.note
+            else ""
+        )
+        self.main.children = list(page.children)

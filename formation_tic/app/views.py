@@ -1,0 +1,183 @@
+"""The pages of the journey before the form: identification, welcome, question, result.
+
+Views only build widgets from what they are given and call back on a button; the state
+lives in :class:`formation_tic.app.flow.LearnerFlow`. Every value shown is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import ipywidgets as w
+
+from scenarios.grading import AnswerEvent, AttemptGrade
+from scenarios.model import THEME_LABELS, Scenario
+from scenarios.quiz import QuizWidget
+
+from .book import THEME_CHAPTERS, book_link
+from .context import JourneyContext
+from .markup import alert, button, esc, pct
+from .progress import AttemptProgress
+from .shell import Page
+
+
+def error_page(message: str) -> Page:
+    """The person cannot be identified: the reason, nothing else."""
+    return Page(0, "erreur", [w.HTML(alert(message))])
+
+
+class IdentificationView:
+    """The employee number typed by the person (``typed`` identification)."""
+
+    def __init__(self, directive_number: str, on_submit: Callable[[str], None]) -> None:
+        intro = w.HTML(
+            "<h1>Bienvenue!</h1>"
+            "<p>Cette formation vous prépare à utiliser le courriel et la messagerie instantanée "
+            "de façon sécuritaire lorsque vous échangez des renseignements confidentiels, comme "
+            f"le demande la directive {esc(directive_number)}.</p>"
+            "<p>Pour commencer, inscrivez votre numéro d'employé. Il sert à conserver votre "
+            "progression et à produire votre attestation.</p>"
+        )
+        self.number = w.Text(
+            description="Numéro d'employé",
+            placeholder="par exemple 004512",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="24rem"),
+        )
+        self.error = w.HTML()
+        go = button("Continuer", lambda: on_submit(self.number.value))
+        self.page = Page(0, "identification", [intro, self.number, self.error, go])
+
+    def show_error(self, message: str) -> None:
+        """Announce why the number typed is refused, next to the field."""
+        self.error.value = alert(message)
+
+
+def welcome_page(
+    ctx: JourneyContext,
+    attempt: AttemptProgress,
+    on_start: Callable[[], None],
+    *,
+    resuming: bool = False,
+    renew_reasons: Sequence[str] = (),
+) -> Page:
+    """What the training holds; « Commencer » (or « Reprendre ») the quiz."""
+    total = len(attempt.scenario_ids)
+    themes = len({ctx.scenarios[s].theme for s in attempt.scenario_ids})
+    parts = ["<h1>Ce qui vous attend</h1>"]
+    if renew_reasons:
+        reasons = "".join(f"<li>{esc(r)}</li>" for r in renew_reasons)
+        parts.append(f"<p><strong>Votre engagement est à renouveler :</strong></p><ul>{reasons}</ul>")
+    if resuming:
+        parts.append(
+            f'<p class="ftic-resume"><strong>Bon retour!</strong> Vous reprenez le questionnaire '
+            f"à la question {attempt.position + 1} sur {total}.</p>"
+        )
+    parts.append(
+        "<ol>"
+        f"<li>Un questionnaire de {total} mises en situation, sur {themes} thèmes de la directive. "
+        "Après chaque réponse, vous voyez pourquoi, avec les sections de la directive à l'appui.</li>"
+        f"<li>Votre résultat : il faut au moins {pct(ctx.settings.pass_mark)} pour réussir. "
+        f"Vous pouvez recommencer avec de nouvelles questions (jusqu'à "
+        f"{ctx.settings.max_attempts} essais).</li>"
+        "<li>Une fois le questionnaire réussi, vous signez le formulaire d'engagement et recevez "
+        "un accusé de réception avec un code de vérification.</li>"
+        "</ol><p>Comptez environ 20 minutes. Vous pouvez fermer la page et revenir plus tard : "
+        "vous reprendrez où vous étiez.</p>"
+    )
+    if ctx.chapters:
+        links = "".join(f"<li>{book_link(ctx.book_url, p, t)}</li>" for p, t in ctx.chapters)
+        parts.append(
+            '<nav aria-label="Chapitres du livre"><h2>Pour lire la directive expliquée</h2>'
+            f'<ul class="ftic-chapters">{links}</ul></nav>'
+        )
+    label = "Reprendre le questionnaire" if resuming else "Commencer le questionnaire"
+    return Page(1, "accueil", [w.HTML("".join(parts)), button(label, on_start)])
+
+
+class QuestionView:
+    """One scenario of the quiz (graded in the kernel), then a button to go on."""
+
+    def __init__(
+        self, scenario: Scenario, number: int, total: int, on_answer: Callable[[AnswerEvent], None]
+    ) -> None:
+        progress = w.HTML(
+            f'<p class="ftic-progress"><span class="ftic-sr">Question </span>'
+            f'<span class="ftic-count">{number} / {total}</span></p>'
+            f'<progress max="{total}" value="{number - 1}" '
+            f'aria-label="Progression : question {number} sur {total}"></progress>'
+        )
+        self.next_area = w.VBox()
+        self.quiz = QuizWidget(scenario, on_answer=on_answer)
+        self.page = Page(
+            2, "question", [progress, self.quiz, self.next_area], note=f"Question {number} sur {total}"
+        )
+
+    def show_next(self, last: bool, action: Callable[[], None]) -> None:
+        """Once the scenario is finished: « Question suivante » or « Voir mon résultat »."""
+        label = "Voir mon résultat" if last else "Question suivante"
+        self.next_area.children = [button(label, action)]
+
+
+def result_page(
+    ctx: JourneyContext,
+    grade: AttemptGrade,
+    passed: bool,
+    attempts_left: int,
+    on_form: Callable[[], None],
+    on_retry: Callable[[], None],
+) -> Page:
+    """The score, each theme's result, chapters to review; then the form or a retry."""
+    rows = []
+    review = []
+    for result in grade.themes:
+        label = THEME_LABELS[result.theme]
+        ok = result.mastered
+        verdict = "Maîtrisé" if ok else "À revoir"
+        rows.append(
+            f'<tr><th scope="row">{esc(label)}</th><td>{result.right} sur {result.total}</td>'
+            f'<td class="{"ftic-ok-text" if ok else "ftic-ko-text"}">{verdict}</td></tr>'
+        )
+        if not ok and result.theme in THEME_CHAPTERS:
+            review.append(f"<li>{book_link(ctx.book_url, THEME_CHAPTERS[result.theme], label)}</li>")
+    verdict = (
+        '<p class="ftic-verdict ftic-ok-text"><strong>Bravo, vous avez réussi!</strong></p>'
+        if passed
+        else '<p class="ftic-verdict ftic-ko-text"><strong>Pas tout à fait : le seuil de réussite '
+        "n'est pas atteint cette fois-ci.</strong></p>"
+    )
+    parts = [
+        "<h1>Votre résultat</h1>",
+        f'<p class="ftic-score">Votre note : <strong>{pct(grade.score)}</strong> '
+        f"({grade.right} bonnes réponses sur {grade.total}). Seuil de réussite : "
+        f"{pct(ctx.settings.pass_mark)}.</p>",
+        verdict,
+        '<table class="ftic-themes"><caption>Résultat par thème</caption>'
+        '<thead><tr><th scope="col">Thème</th><th scope="col">Bonnes réponses</th>'
+        '<th scope="col">Bilan</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>",
+    ]
+    if review:
+        parts.append(
+            "<h2>À revoir</h2><p>Ces chapitres du livre expliquent les thèmes à revoir :</p>"
+            f"<ul>{''.join(review)}</ul>"
+        )
+    children: list[w.Widget] = [w.HTML("".join(parts))]
+    if passed:
+        children.append(button("Passer à l'engagement", on_form))
+    elif attempts_left > 0:
+        children.append(
+            w.HTML(
+                f"<p>Il vous reste {attempts_left} essai{'s' if attempts_left > 1 else ''}. Le prochain "
+                "questionnaire comporte de nouvelles mises en situation.</p>"
+            )
+        )
+        children.append(button("Recommencer avec de nouvelles questions", on_retry))
+    else:
+        children.append(
+            w.HTML(
+                "<p>Vous avez utilisé tous vos essais. Communiquez avec votre gestionnaire : "
+                "il vous aidera à revoir la matière avant un nouvel essai.</p>"
+            )
+        )
+    note = "Questionnaire réussi." if passed else "Questionnaire non réussi."
+    return Page(3, "resultat", children, note=f"{note} Votre note : {pct(grade.score)}.")
