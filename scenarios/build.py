@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from .bank import BankError, load_bank
+from .book_config import harden_config_file, refusals
 from .model import Scenario, Theme
 from .notebooks import write_notebooks
 from .pages import bank_index, expand_scenario_lists, scenario_page
@@ -58,6 +59,7 @@ def stage_book(source: Path, staging: Path, scenarios: list[Scenario], profile: 
                 raise BuildError(f"{source / path.relative_to(staging)} : {exc}") from exc
             path.write_text(text, encoding="utf-8")
     _add_bank_to_toc(staging / "_toc.yml", scenarios)
+    harden_config_file(staging / "_config.yml")
     bank = staging / BANK_DIR
     bank.mkdir()
     (bank / "index.md").write_text(bank_index(scenarios), encoding="utf-8")
@@ -95,7 +97,10 @@ def external_references(html_dir: Path) -> list[tuple[Path, str]]:
 
 
 def run_jupyter_book(staging: Path, output: Path) -> None:
-    """Build HTML with Jupyter Book 1.x into ``output/_build/html``."""
+    """Build HTML with Jupyter Book 1.x into ``output/_build/html``.
+
+    Fails if the content guard (:mod:`scenarios.book_guard`) had to neutralise anything.
+    """
     exe = Path(sys.executable).with_name("jupyter-book")
     command = [
         str(exe) if exe.exists() else "jupyter-book",
@@ -110,6 +115,12 @@ def run_jupyter_book(staging: Path, output: Path) -> None:
     proc = subprocess.run(command, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise BuildError("échec de Jupyter Book :\n" + _sphinx_problems(proc.stdout + proc.stderr))
+    refused = refusals(proc.stdout + proc.stderr)
+    if refused:
+        raise BuildError(
+            "contenu refusé dans le livre (la vérification des scénarios aurait dû l'arrêter) :\n"
+            + "\n".join(_ANSI.sub("", line) for line in refused[:20])
+        )
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -10,10 +10,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from .loader import Document, Path_, Position, YamlSyntaxError, load_document
+from .markup import markup_problems
 from .model import SCHEMA_VERSION, Branching, MultipleChoice, Scenario, SingleChoice
 from .profile import Profile, unknown_placeholders
 from .sources import Registry, load_registry
-from .text import inline_directive_sections, unsafe_markup
+from .text import inline_directive_sections
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ def check_file(
     try:
         doc = load_document(path)
     except YamlSyntaxError as exc:
-        return None, [Problem(path, exc.position, str(exc))]
+        named = field_name(exc.where) if exc.where else None
+        return None, [Problem(path, exc.position, str(exc), exc.scenario_id, named)]
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(path, Position(1, 1), f"fichier illisible : {exc}")]
     data = doc.data
@@ -135,7 +137,10 @@ def check_file(
     version_problem = _check_version(data)
     if version_problem:
         return None, [*problems, problem(("schema_version",), version_problem)]
-    problems += [problem(w, m) for w, m in _text_problems(data, profile)]
+    problems += [
+        Problem(path, pos, message, sid, field_name(where) or None)
+        for where, pos, message in _text_problems(doc, profile)
+    ]
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -179,13 +184,12 @@ def _strings(data: Any, where: Path_ = ()) -> Iterator[tuple[Path_, str]]:
             yield from _strings(value, (*where, index))
 
 
-def _text_problems(data: dict[str, Any], profile: Profile) -> Iterator[tuple[Path_, str]]:
-    for where, text in _strings(data):
-        reason = unsafe_markup(text)
-        if reason:
-            yield where, reason
+def _text_problems(doc: Document, profile: Profile) -> Iterator[tuple[Path_, Position, str]]:
+    for where, text in _strings(doc.data):
+        for found in markup_problems(text):
+            yield where, doc.text_position(where, text, found.line, found.column), found.message
         for name in unknown_placeholders(text, profile):
-            yield where, f"valeur inconnue du profil d'établissement : etab.{name}"
+            yield where, doc.position(where), f"valeur inconnue du profil d'établissement : etab.{name}"
 
 
 _TYPE_NAMES = {

@@ -1,4 +1,7 @@
-"""Read a scenario YAML file, keeping where each value stands (line, column) for error reports."""
+"""Read a scenario YAML file, keeping where each value stands (line, column) for error reports.
+
+Files are read through :mod:`scenarios.safe_yaml`: bounded size and depth, no anchor or alias.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 
 import yaml
 
-Path_ = tuple[str | int, ...]
+from .safe_yaml import FileTooLarge, Path_, RefusedYaml, load, read_limited
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Document:
     values: dict[Path_, Position] = field(default_factory=dict)
     keys: dict[Path_, Position] = field(default_factory=dict)
     duplicate_keys: list[Path_] = field(default_factory=list)
+    literal_blocks: set[Path_] = field(default_factory=set)
+    lines: list[str] = field(default_factory=list)
 
     def position(self, where: Path_) -> Position:
         """Position of the value at ``where``, or of its nearest existing parent."""
@@ -41,33 +46,63 @@ class Document:
         """Position of the key naming ``where`` (the value's position if it has no key)."""
         return self.keys.get(where) or self.position(where)
 
+    def text_position(self, where: Path_, text: str, line: int | None, column: int) -> Position:
+        """Position in the file of ``line``/``column`` (0-based) of the text value at ``where``.
+
+        Exact for literal blocks (``|``), where text lines are file lines; otherwise, or when
+        ``line`` is None, the value's own position.
+        """
+        start = self.values.get(where)
+        text_lines = text.split("\n")
+        if start is None or line is None or where not in self.literal_blocks or line >= len(text_lines):
+            return self.position(where)
+        number = start.line + 1 + line
+        wanted = text_lines[line]
+        source = self.lines[number - 1] if number <= len(self.lines) else ""
+        if not wanted or not source.endswith(wanted):
+            return self.position(where)
+        return Position(number, len(source) - len(wanted) + column + 1)
+
 
 class YamlSyntaxError(ValueError):
-    """The file is not valid YAML."""
+    """The file is not valid YAML, or uses a construct scenario files refuse."""
 
-    def __init__(self, message: str, position: Position) -> None:
+    def __init__(
+        self,
+        message: str,
+        position: Position,
+        scenario_id: str | None = None,
+        where: Path_ | None = None,
+    ) -> None:
         super().__init__(message)
         self.position = position
+        self.scenario_id = scenario_id
+        self.where = where
 
 
 def _pos(node: yaml.Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def _mark_position(mark: yaml.Mark | None) -> Position:
+    return Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+
+
 def load_document(path: Path) -> Document:
-    """Parse one YAML file; raise ``YamlSyntaxError`` (with position) or ``OSError``."""
-    text = path.read_text(encoding="utf-8")
-    loader = yaml.SafeLoader(text)
+    """Parse one YAML file; raise ``YamlSyntaxError`` (with position), ``OSError`` or ``UnicodeError``."""
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        text = read_limited(path)
+    except FileTooLarge as exc:
+        raise YamlSyntaxError(str(exc), Position(1, 1)) from exc
+    try:
+        node, data = load(text)
+    except RefusedYaml as exc:
+        position = _mark_position(exc.problem_mark)
+        raise YamlSyntaxError(str(exc.problem), position, exc.scenario_id, exc.where or None) from exc
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+        pos = _mark_position(exc.problem_mark or exc.context_mark)
         raise YamlSyntaxError(_french_yaml_problem(exc), pos) from exc
-    finally:
-        loader.dispose()
-    doc = Document(path=path, data=data)
+    doc = Document(path=path, data=data, lines=text.splitlines())
     if node is not None:
         _walk(node, (), doc)
     return doc
@@ -75,6 +110,8 @@ def load_document(path: Path) -> Document:
 
 def _walk(node: yaml.Node, where: Path_, doc: Document) -> None:
     doc.values[where] = _pos(node)
+    if isinstance(node, yaml.ScalarNode) and node.style == "|":
+        doc.literal_blocks.add(where)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -101,6 +138,7 @@ _YAML_PROBLEMS = {
     "did not find expected key": "indentation incohérente ou clé manquante",
     "found unexpected end of stream": "fin de fichier inattendue (guillemet non fermé ?)",
     "did not find expected '-' indicator": "élément de liste mal indenté",
+    "could not determine a constructor for the tag": "étiquette YAML (« ! ») non permise",
 }
 
 

@@ -47,6 +47,11 @@ def _sources(scenario: Scenario) -> str:
     return "**Sources :** " + " ; ".join(registry.label(c) for c in scenario.sections)
 
 
+def link_text(text: str) -> str:
+    """``text`` made safe as Markdown link text: a ``]`` in a title cannot end the link early."""
+    return re.sub(r"([\\\[\]])", r"\\\1", " ".join(text.split()))
+
+
 def _anchor(scenario: Scenario, node_id: str) -> str:
     return f"{scenario.id}-{node_id}"
 
@@ -151,7 +156,7 @@ def bank_index(scenarios: Iterable[Scenario]) -> str:
         if theme not in by_theme:
             continue
         lines += [f"## {THEME_LABELS[theme]}", ""]
-        lines += [f"- [{s.title}]({s.id}.md)" for s in sorted(by_theme[theme], key=lambda s: s.id)]
+        lines += [f"- [{link_text(s.title)}]({s.id}.md)" for s in sorted(by_theme[theme], key=lambda s: s.id)]
         lines += [""]
     return "\n".join(lines)
 
@@ -166,6 +171,7 @@ def expand_scenario_lists(text: str, scenarios: Iterable[Scenario], prefix: str)
         if unknown:
             raise ValueError(f"thème inconnu dans la liste de scénarios : {', '.join(unknown)}")
         chosen = sorted((s for s in items if s.theme.value in themes), key=lambda s: s.id)
-        return "\n".join(f"- [{s.title}]({prefix}{s.id}.md)" for s in chosen) or "*(aucun scénario)*"
+        links = [f"- [{link_text(s.title)}]({prefix}{s.id}.md)" for s in chosen]
+        return "\n".join(links) or "*(aucun scénario)*"
 
     return SCENARIO_LIST.sub(sub, text)

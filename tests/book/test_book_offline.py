@@ -17,7 +17,7 @@ from tests.browser import guard, offline_browser, screenshot
 
 @pytest.fixture(scope="module")
 def book_url(built_book: Path) -> Iterator[str]:
-    handler = partial(SimpleHTTPRequestHandler, directory=str(built_book / "book/_build/html"))
+    handler = partial(SimpleHTTPRequestHandler, directory=str(built_book / "var/livre/_build/html"))
     handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -27,7 +27,7 @@ def book_url(built_book: Path) -> Iterator[str]:
 
 
 def test_book_pages_load_without_any_external_request(book_url: str, built_book: Path) -> None:
-    html = built_book / "book/_build/html"
+    html = built_book / "var/livre/_build/html"
     pages = ["intro.html", "banque/index.html", "guide-decision.html", "glossaire.html",
              *sorted(str(p.relative_to(html)) for p in (html / "chapitres").glob("*.html"))]
     with offline_browser() as (browser, blocked):
@@ -67,7 +67,7 @@ def test_search_works_offline(book_url: str) -> None:
 
 def test_pages_are_accessible_structures(built_book: Path) -> None:
     """One title per page, no skipped heading level, every image described."""
-    html = built_book / "book/_build/html"
+    html = built_book / "var/livre/_build/html"
     pages = [p for p in html.rglob("*.html")
              if p.name not in {"search.html", "genindex.html"} and "_static" not in p.parts]
     assert pages

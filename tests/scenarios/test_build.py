@@ -27,7 +27,7 @@ def built(built_book: Path) -> Path:
 
 
 def test_every_notebook_validates_and_runs_headless(built: Path) -> None:
-    notebooks = sorted((built / "out" / "notebooks").glob("*.ipynb"))
+    notebooks = sorted((built / "var" / "build" / "notebooks").glob("*.ipynb"))
     assert len(notebooks) == len(list((built / "bank").glob("*.yaml")))
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
@@ -41,7 +41,7 @@ def test_every_notebook_validates_and_runs_headless(built: Path) -> None:
 
 
 def test_book_has_a_page_per_scenario_and_is_french(built: Path) -> None:
-    html_dir = built / "book" / "_build" / "html"
+    html_dir = built / "var" / "livre" / "_build" / "html"
     scenarios = load_bank([built / "bank"], load_profile())
     for s in scenarios:
         page = html_dir / "banque" / f"{s.id}.html"
@@ -56,7 +56,7 @@ def test_book_has_a_page_per_scenario_and_is_french(built: Path) -> None:
 
 
 def test_built_html_references_no_external_url(built: Path) -> None:
-    html_dir = built / "book" / "_build" / "html"
+    html_dir = built / "var" / "livre" / "_build" / "html"
     assert external_references(html_dir) == []
     for page in html_dir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
@@ -68,7 +68,7 @@ def test_branching_page_links_every_step_and_ending(built: Path) -> None:
     s = next(s for s in scenarios if isinstance(s.question, Branching))
     q = s.question
     assert isinstance(q, Branching)
-    text = (built / "book" / "_build" / "html" / "banque" / f"{s.id}.html").read_text("utf-8")
+    text = (built / "var" / "livre" / "_build" / "html" / "banque" / f"{s.id}.html").read_text("utf-8")
     for node in [*q.steps, *q.endings]:
         assert f'id="{s.id}-{node.id}"' in text
         if node.id != q.start:
@@ -79,12 +79,9 @@ def test_build_refuses_a_bank_with_problems(tmp_path: Path) -> None:
     bank = tmp_path / "bank"
     bank.mkdir()
     shutil.copy(Path(__file__).parent / "broken" / "theme-inconnu.yaml", bank)
-    book = tmp_path / "book"
-    shutil.copytree(ROOT / "book", book, ignore=shutil.ignore_patterns("_build", "banque"))
-    result = CliRunner().invoke(
-        main, ["build", "--bank", str(bank), "--book", str(book), "--work-dir", str(tmp_path / "o")]
-    )
+    data = tmp_path / "donnees"
+    result = CliRunner().invoke(main, ["--data-dir", str(data), "build", "--bank", str(bank)])
     assert result.exit_code == 1
     assert "construction refusée : 1 problème(s)" in result.output
     assert "valeur inconnue « courriel »" in result.stdout
-    assert not (book / "_build").exists()
+    assert not (data / "livre").exists()
