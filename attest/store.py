@@ -15,9 +15,9 @@ import secrets
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -27,7 +27,7 @@ from .canonical import sha256_hex
 from .directive import DirectiveInfo
 from .errors import NotFound, StoreError
 from .form import FormContent, Submission
-from .identity import IdentificationMethod, is_valid_employee_number
+from .identity import IDENTIFICATION_METHODS, IdentificationMethod, is_valid_employee_number
 from .keys import key_id
 from .record import (
     COLUMNS,
@@ -63,6 +63,117 @@ _TRIGGERS = (
     "BEGIN SELECT RAISE(ABORT, 'registre en ajout seulement : suppression interdite'); END",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_employee ON {TABLE} (employee_number)",
 )
+
+
+class StoreHead(NamedTuple):
+    """The end of a store: last position (0 when empty), number of records, last record's hash."""
+
+    seq: int
+    records: int
+    record_hash: str | None
+
+
+READABLE_COLUMNS: frozenset[str] = frozenset((*COLUMNS, *UNSIGNED_COLUMNS))
+"""The stored columns :meth:`StoreReader.iter_values` may return."""
+
+
+class StoreReader:
+    """Read-only access to a store file, for readers that keep their own verified copy.
+
+    Opened with SQLite's ``mode=ro`` (never creates nor writes) inside one read transaction,
+    so every method sees the same snapshot even while the application appends: positions
+    read by :meth:`head` and rows read later agree. Readers outside :mod:`attest` (the HR
+    register) go through these methods and never name the table.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise StoreError(f"Registre des attestations introuvable : {self.path}")
+        self._conn = sqlite3.connect(
+            self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None
+        )
+        try:
+            self._conn.execute("BEGIN")
+            self._conn.execute(f"SELECT 1 FROM {TABLE} LIMIT 1")
+        except sqlite3.DatabaseError as exc:
+            self._conn.close()
+            raise StoreError(f"{self.path} n'est pas un registre d'attestations lisible ({exc}).") from exc
+
+    def close(self) -> None:
+        """End the read transaction and close the connection."""
+        self._conn.close()
+
+    def __enter__(self) -> StoreReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def missing_columns(self) -> set[str]:
+        """Signed or unsigned columns absent from the table (an old or foreign file)."""
+        present = {r[1] for r in self._conn.execute(f"PRAGMA table_info({TABLE})")}
+        return set(READABLE_COLUMNS) - present
+
+    def head(self) -> StoreHead:
+        """The last position, the number of records and the last record's ``record_hash``."""
+        high, count = self._conn.execute(f"SELECT max(seq), count(*) FROM {TABLE}").fetchone()
+        if not count:
+            return StoreHead(0, 0, None)
+        return StoreHead(int(high), int(count), self.record_hash_at(int(high)))
+
+    def record_hash_at(self, seq: int) -> str | None:
+        """The stored ``record_hash`` of the record at position ``seq`` (None: no such record)."""
+        row = self._conn.execute(f"SELECT record_hash FROM {TABLE} WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else row[0]
+
+    def iter_batches(
+        self, columns: Sequence[str], *, after: int = 0, upto: int | None = None, batch_size: int = 20_000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """``columns`` (stored values, unchecked) of the records with ``after < seq <= upto``,
+        in ``seq`` order, in lists of ``batch_size`` rows (the last one shorter)."""
+        unknown = [c for c in columns if c not in READABLE_COLUMNS]
+        if unknown or not columns:
+            raise ValueError(f"colonnes inconnues : {unknown}")
+        sql = f"SELECT {', '.join(columns)} FROM {TABLE} WHERE seq > ?"
+        args: list[int] = [after]
+        if upto is not None:
+            sql += " AND seq <= ?"
+            args.append(upto)
+        cur = self._conn.execute(sql + " ORDER BY seq", args)
+        while batch := cur.fetchmany(batch_size):
+            yield batch
+
+    def iter_values(
+        self, columns: Sequence[str], *, after: int = 0, upto: int | None = None
+    ) -> Iterator[tuple[Any, ...]]:
+        """Like :meth:`iter_batches`, one row at a time."""
+        for batch in self.iter_batches(columns, after=after, upto=upto):
+            yield from batch
+
+    def iter_rows(self, *, start: int = 0, upto: int | None = None) -> Iterator[dict[str, Any]]:
+        """Whole stored rows with ``start <= seq <= upto`` in ``seq`` order (what
+        :func:`attest.verify.verify_rows` checks)."""
+        sql = f"SELECT * FROM {TABLE} WHERE seq >= ?"
+        args: list[int] = [start]
+        if upto is not None:
+            sql += " AND seq <= ?"
+            args.append(upto)
+        cur = self._conn.execute(sql + " ORDER BY seq", args)
+        names = [d[0] for d in cur.description]
+        for row in cur:
+            yield dict(zip(names, row, strict=True))
+
+    def is_unrevoked_attestation(self, record_id: str, *, before: int, revoked_before: int) -> bool:
+        """True when ``record_id`` is an attestation at a position before ``before`` that no
+        revocation at a position before ``revoked_before`` names."""
+        found = self._conn.execute(
+            f"SELECT 1 FROM {TABLE} t WHERE t.id = ? AND t.kind = 'attestation' AND t.seq < ? "
+            f"AND NOT EXISTS (SELECT 1 FROM {TABLE} o WHERE o.kind = 'revocation' "
+            "AND o.revokes = t.id AND o.seq < ?)",
+            (record_id, before, revoked_before),
+        ).fetchone()
+        return found is not None
 
 
 class QuizResult(BaseModel):
@@ -261,7 +372,7 @@ class AttestationStore:
             )
         if submission.form_id != form.id or submission.form_version != form.version:
             raise StoreError("La soumission ne correspond pas à la version du formulaire affichée.")
-        if identification not in ("typed", "sso-header", "lms-launch"):
+        if identification not in IDENTIFICATION_METHODS:
             raise StoreError(f"Mode d'identification inconnu : {identification!r}.")
         if not is_valid_employee_number(submission.employee_number):
             raise StoreError("Numéro d'employé invalide.")

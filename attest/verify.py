@@ -8,7 +8,6 @@ Each problem is reported against the record where it shows, named by its positio
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .canonical import canonical_json, sha256_hex
 from .errors import StoreError
-from .record import COLUMNS, GENESIS_HASH, UNSIGNED_COLUMNS, from_column
+from .record import COLUMNS, GENESIS_HASH, from_column
 from .signing import SignatureInvalid, verify_jws
-from .store import TABLE
+from .store import StoreReader
 
 Problem = Literal["signature", "altered", "moved", "removed", "chain", "duplicate", "revocation", "anchor"]
 
@@ -85,19 +84,6 @@ class Anchor:
         if not seq.strip().isdigit() or len(digest.strip()) != 64:
             raise ValueError(f"ancre invalide {text!r} : format attendu N:EMPREINTE (64 hex)")
         return cls(int(seq), digest.strip().lower())
-
-
-def _open_readonly(path: Path) -> sqlite3.Connection:
-    if not path.exists():
-        raise StoreError(f"Registre des attestations introuvable : {path}")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        conn.execute(f"SELECT 1 FROM {TABLE} LIMIT 1")
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise StoreError(f"{path} n'est pas un registre d'attestations lisible ({exc}).") from exc
-    return conn
 
 
 def _signed_view(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -282,6 +268,24 @@ def verify_rows(
     return report
 
 
+def verify_snapshot(
+    reader: StoreReader,
+    public_keys: Mapping[str, rsa.RSAPublicKey],
+    anchors: Iterable[Anchor] = (),
+    *,
+    upto: int | None = None,
+) -> VerificationReport:
+    """Verify every record of an opened store (up to position ``upto`` when given).
+
+    The records are read from the reader's snapshot: a caller that read
+    :meth:`~attest.store.StoreReader.head` first verifies exactly the records it saw.
+    """
+    missing = reader.missing_columns()
+    if missing:
+        raise StoreError(f"colonnes manquantes dans le registre : {', '.join(sorted(missing))}")
+    return verify_rows(reader.iter_rows(upto=upto), public_keys, anchors)
+
+
 def verify_store(
     db_path: Path,
     public_keys: Mapping[str, rsa.RSAPublicKey],
@@ -293,13 +297,41 @@ def verify_store(
     Removal of the last records cannot show in the chain itself: pass ``anchors`` noted
     earlier (the head printed by a previous run, a receipt) to detect a truncation.
     """
-    conn = _open_readonly(Path(db_path))
-    try:
-        cols = {r[1] for r in conn.execute(f"PRAGMA table_info({TABLE})")}
-        missing = (set(COLUMNS) | set(UNSIGNED_COLUMNS)) - cols
-        if missing:
-            raise StoreError(f"colonnes manquantes dans le registre : {', '.join(sorted(missing))}")
-        rows = (dict(r) for r in conn.execute(f"SELECT * FROM {TABLE} ORDER BY seq"))
-        return verify_rows(rows, public_keys, anchors)
-    finally:
-        conn.close()
+    with StoreReader(Path(db_path)) as reader:
+        return verify_snapshot(reader, public_keys, anchors)
+
+
+def verify_after(
+    reader: StoreReader,
+    public_keys: Mapping[str, rsa.RSAPublicKey],
+    anchor: Anchor,
+    *,
+    upto: int | None = None,
+) -> VerificationReport:
+    """Verify the records appended after ``anchor``, whose records up to it were verified before.
+
+    Checks the records from ``anchor.seq`` (included, for the chain and the anchor itself)
+    to ``upto``. Findings the earlier verification already settled are dropped: the
+    "removed" ones before the anchor, and revocations whose target is an attestation before
+    the anchor not revoked earlier. The store is append-only and chained, so this is the
+    whole store's verification restricted to the new records, at a fraction of the cost.
+    """
+    rows = list(reader.iter_rows(start=anchor.seq, upto=upto))
+    report = verify_rows(rows, public_keys, [anchor])
+    by_id = {r["id"]: r for r in rows}
+    kept: list[Finding] = []
+    for finding in report.findings:
+        if finding.problem == "removed" and finding.seq is not None and finding.seq < anchor.seq:
+            continue
+        if finding.problem == "revocation" and finding.record_id in by_id:
+            row = by_id[finding.record_id]
+            target = row["revokes"]
+            if (
+                isinstance(target, str)
+                and row["seq"] != anchor.seq
+                and reader.is_unrevoked_attestation(target, before=anchor.seq, revoked_before=row["seq"])
+            ):
+                continue
+        kept.append(finding)
+    report.findings = kept
+    return report

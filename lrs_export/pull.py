@@ -8,6 +8,8 @@ Incremental pulls ask ``since`` = last complete pull's highest ``stored`` minus
 ``settings.pull_overlap_seconds`` (Ralph 5.1's fs backend filters ``since`` on
 ``timestamp``, not ``stored``: the overlap absorbs statements sent late; the upsert makes
 the overlap harmless).
+
+Reports read the table through :mod:`lrs_export.pulled`, never by its name.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from lrs_export.client import LrsClient
+if TYPE_CHECKING:
+    from lrs_export.client import LrsClient
 
 TABLE = "lrs_statements"
 STATE = "lrs_pull_state"

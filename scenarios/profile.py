@@ -7,7 +7,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
 PROFILE_SCHEMA_VERSION = 1
@@ -76,27 +75,61 @@ class Profile(_Strict):
 
 
 def load_profile(path: Path | None = None) -> Profile:
-    """Read a profile file; ``None`` means the bundled CISSS des Laurentides profile."""
+    """Read a profile file; ``None`` means the bundled CISSS des Laurentides profile.
+
+    The file is read like a scenario (bounded size and depth, no YAML alias); every problem
+    is a :class:`ProfileError` naming ``file:line:column`` and the field.
+    """
+    from pydantic import ValidationError
+
+    from .loader import YamlSyntaxError, load_document
+
+    source = (
+        Path(path) if path is not None else Path(str(resources.files("scenarios").joinpath(DEFAULT_PROFILE)))
+    )
     try:
-        if path is None:
-            text = resources.files("scenarios").joinpath(DEFAULT_PROFILE).read_text("utf-8")
-        else:
-            text = Path(path).read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ProfileError(f"profil d'établissement illisible ({path}) : {exc}") from exc
+        doc = load_document(source)
+    except YamlSyntaxError as exc:
+        raise ProfileError(
+            f"{source}:{exc.position.line}:{exc.position.column}: profil d'établissement : {exc}"
+        ) from exc
+    except (OSError, UnicodeError) as exc:
+        raise ProfileError(f"profil d'établissement illisible ({source}) : {exc}") from exc
+    data = doc.data
     if not isinstance(data, dict):
-        raise ProfileError(f"profil d'établissement invalide ({path}) : un dictionnaire est attendu")
+        raise ProfileError(f"{source}:1:1: profil d'établissement invalide : un dictionnaire est attendu")
     version = data.get("schema_version")
     if version != PROFILE_SCHEMA_VERSION:
+        pos = doc.position(("schema_version",))
         raise ProfileError(
-            f"profil d'établissement ({path}) : schema_version {version!r} non pris en charge "
-            f"(version attendue : {PROFILE_SCHEMA_VERSION})"
+            f"{source}:{pos.line}:{pos.column}: profil d'établissement : schema_version {version!r} "
+            f"non pris en charge (version attendue : {PROFILE_SCHEMA_VERSION})"
         )
     try:
         return Profile.model_validate(data)
-    except ValueError as exc:
-        raise ProfileError(f"profil d'établissement invalide ({path}) : {exc}") from exc
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = tuple(error["loc"])
+        pos = doc.key_position(where) if error["type"] == "extra_forbidden" else doc.position(where)
+        field = ".".join(str(p) for p in where)
+        message = PROFILE_ERRORS.get(error["type"], error["msg"])
+        more = f" (et {len(exc.errors()) - 1} autre(s) problème(s))" if len(exc.errors()) > 1 else ""
+        raise ProfileError(
+            f"{source}:{pos.line}:{pos.column}: profil d'établissement, champ « {field} » : {message}{more}"
+        ) from None
+
+
+PROFILE_ERRORS = {
+    "missing": "champ obligatoire absent",
+    "extra_forbidden": "champ inconnu",
+    "string_type": "texte attendu",
+    "bool_type": "true ou false attendu",
+    "bool_parsing": "true ou false attendu",
+    "dict_type": "dictionnaire attendu",
+    "model_type": "dictionnaire attendu",
+    "int_type": "nombre entier attendu",
+}
+"""French wording of the validation errors a profile file can have."""
 
 
 def unknown_placeholders(text: str, profile: Profile) -> list[str]:

@@ -1,4 +1,8 @@
-"""SQLite connections of the HR register: the roster file, and read-only attachments."""
+"""The SQLite connection of the HR register: the roster file (and HR's own verified copies).
+
+The attestation store and the pulled statements are never attached here: they are read
+through :class:`attest.store.StoreReader` and :mod:`lrs_export.pulled`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from .errors import HrError
 
 
 def connect_hr(db_path: Path, *, create: bool = True) -> sqlite3.Connection:
-    """Open the roster database (autocommit mode; URI filenames allowed for ATTACH)."""
+    """Open the roster database (autocommit mode, WAL)."""
     path = Path(db_path)
     if not create and not path.exists():
         raise HrError(
@@ -22,17 +26,3 @@ def connect_hr(db_path: Path, *, create: bool = True) -> sqlite3.Connection:
     if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
         conn.execute("PRAGMA journal_mode = WAL")
     return conn
-
-
-def attach_readonly(conn: sqlite3.Connection, path: Path, schema: str) -> None:
-    """Attach another SQLite file read-only under ``schema``."""
-    uri = Path(path).resolve().as_uri() + "?mode=ro"
-    conn.execute("ATTACH DATABASE ? AS " + schema, (uri,))
-
-
-def has_table(conn: sqlite3.Connection, schema: str, table: str) -> bool:
-    """True when ``schema.table`` exists."""
-    row = conn.execute(
-        f"SELECT 1 FROM {schema}.sqlite_master WHERE type = 'table' AND name = ?", (table,)
-    ).fetchone()
-    return row is not None

@@ -4,14 +4,14 @@ Per scenario: answers, people, success rate, the most chosen wrong answer (choic
 scenarios: the exact wrong response, shown with the choices' text) and, for branching
 scenarios, the most common wrong path (the nodes visited, from the path extension of the
 final ``answered`` statement). Scenarios almost everyone fails or passes are flagged.
-Only employee numbers are read; the analysis itself carries no identity at all.
+Only employee numbers are read; the analysis itself carries no identity at all. The
+statements are grouped in SQL by :func:`lrs_export.pulled.answer_summary`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,10 +20,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lrs_export import vocabulary as V
+from lrs_export.pulled import SCENARIO_PREFIX, PulledStatementsError, answer_summary
 
 from .errors import HrError
 
-SCENARIO_PREFIX = V.BASE + "activites/scenario/"
 RESPONSE_SEPARATOR = "[,]"
 
 Flag = Literal["presque-tous-echouent", "presque-tous-reussissent"]
@@ -98,61 +98,16 @@ def analyze_items(
     ``since``/``until`` to answers in that date range (UTC, inclusive).
     """
     thresholds = thresholds or ItemThresholds()
-    path = Path(statements_db)
-    if not path.exists():
-        raise HrError(
-            f"Aucun énoncé importé : {path} introuvable. Lancez d'abord « formation-tic lrs pull »."
-        )
-    conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
     try:
-        if not conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'lrs_statements'"
-        ).fetchone():
-            raise HrError(f"{path} ne contient pas d'énoncés importés (table lrs_statements absente).")
-        where = [
-            "verb = :answered",
-            "object >= :prefix",
-            "object < :prefix_end",
-            "instr(object, '/etape/') = 0",
-        ]
-        params: dict[str, Any] = {
-            "answered": V.VERBS["answered"][0],
-            "prefix": SCENARIO_PREFIX,
-            "prefix_end": SCENARIO_PREFIX + "\uffff",
-            "path": f'$.result.extensions."{V.EXT_PATH}"',
-        }
-        if since is not None:
-            where.append("timestamp >= :since")
-            params["since"] = since.isoformat()
-        if until is not None:
-            where.append("timestamp < :until")
-            params["until"] = (until + dt.timedelta(days=1)).isoformat()
-        if employees is not None:
-            conn.execute("CREATE TEMP TABLE scope (n TEXT PRIMARY KEY)")
-            conn.executemany("INSERT OR IGNORE INTO temp.scope VALUES (?)", ((e,) for e in employees))
-            where.append("actor_name IN (SELECT n FROM temp.scope)")
-        condition = " AND ".join(where)
-        groups = conn.execute(
-            "SELECT object, coalesce(success, 0), json_extract(body, '$.result.response'), "
-            f"json_extract(body, :path), count(*) FROM lrs_statements WHERE {condition} "
-            "GROUP BY 1, 2, 3, 4",
-            params,
-        ).fetchall()
-        per_object = conn.execute(
-            "SELECT object, count(DISTINCT actor_name), json_extract(body, '$.object.definition') "
-            f"FROM lrs_statements WHERE {condition} GROUP BY object",
-            params,
-        ).fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise HrError(f"Lecture des énoncés impossible : {exc}") from exc
-    finally:
-        conn.close()
+        summary = answer_summary(Path(statements_db), actors=employees, since=since, until=until)
+    except PulledStatementsError as exc:
+        raise HrError(str(exc)) from exc
 
     answers: Counter[str] = Counter()
     successes: Counter[str] = Counter()
     wrong_responses: dict[str, Counter[str]] = defaultdict(Counter)
     wrong_paths: dict[str, Counter[str]] = defaultdict(Counter)
-    for obj, success, response, path_json, n in groups:
+    for obj, success, response, path_json, n in summary.groups:
         answers[obj] += n
         if success:
             successes[obj] += n
@@ -167,7 +122,7 @@ def analyze_items(
                 wrong_paths[obj][" → ".join(str(x) for x in nodes)] += n
 
     stats: list[ItemStat] = []
-    for obj, people, definition_json in per_object:
+    for obj, people, definition_json in summary.activities:
         definition = json.loads(definition_json) if definition_json else {}
         name = definition.get("name") or {}
         scenario_id = obj[len(SCENARIO_PREFIX) :]

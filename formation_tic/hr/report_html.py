@@ -14,7 +14,7 @@ from typing import Any, Final
 from . import charts
 from .exports import manager_name, reminder_reason, timestamp
 from .items import ITEM_HEADERS, ItemStat, item_rows
-from .register import Register
+from .register import INCOMPLETE_PREFIX, Register
 from .status_sql import STATUSES
 from .summary import by_direction, by_month, late_by_manager
 
@@ -25,6 +25,7 @@ table{border-collapse:collapse;margin:.5rem 0}caption{text-align:left;font-weigh
 th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left}th{background:#eef}
 td.n{text-align:right}figure{margin:0}figcaption{font-style:italic}
 .note{background:#fff6d6;border-left:4px solid #b35806;padding:.5rem}
+.incomplet{background:#fde0dc;border:3px solid #b2182b;padding:.5rem 1rem}
 @media print{details{display:block}}
 """
 CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -114,13 +115,25 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
     counts = register.counts()
     total = sum(counts.values())
     title = title or "Registre des attestations d'engagement"
+    if not register.complete:
+        title += " — RAPPORT INCOMPLET"
     summary = html_table(
         "Personnes actives par statut",
         ["Statut", "Personnes", "Pourcentage"],
         [[STATUSES[k], n, f"{100 * n / total:.1f} %" if total else "0 %"] for k, n in counts.items()]
         + [["Total", total, "100 %" if total else "0 %"]],
     )
-    notes = "".join(f"<p class='note'>{escape(n)}</p>" for n in register.notes)
+    incomplete = ""
+    if not register.complete:
+        items = "".join(f"<li>{escape(text)}</li>" for text in register.incomplete)
+        incomplete = (
+            "<section class='incomplet' role='alert'><h2>Rapport incomplet</h2>"
+            "<p><strong>Des enregistrements vérifiés par RH ont disparu du registre des "
+            "attestations : les statuts de ce rapport ne sont pas fiables.</strong></p>"
+            f"<ul>{items}</ul></section>"
+        )
+    repeated = {INCOMPLETE_PREFIX + text for text in register.incomplete}
+    notes = "".join(f"<p class='note'>{escape(n)}</p>" for n in register.notes if n not in repeated)
     anomalies = ""
     if register.anomalies:
         items = "".join(f"<li>{escape(a)}</li>" for a in register.anomalies[:200])
@@ -163,10 +176,10 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{escape(title)} — {register.as_of.isoformat()}</title>"
         f"<style>{CSS}</style></head><body><main>"
-        f"<h1>{escape(title)}</h1>"
+        f"<h1>{escape(title)}</h1>{incomplete}"
         f"<p>Directive DIR 2022 DQEPE 054 — {escape(describe_filters(register))}.</p>{notes}"
-        f"<section><h2>Sommaire</h2>{summary}</section>"
-        f"{chart_sections(register)}{anomalies}"
+        f"<section><h2>Sommaire</h2>{summary}</section>{anomalies}"
+        f"{chart_sections(register)}"
         f"<section><h2>Personnes à suivre</h2>{people}{more}</section>"
         f"</main><footer><p>Produit le {escape(timestamp())} par formation-tic. Document confidentiel : "
         "renseignements personnels du personnel (à conserver selon le calendrier de conservation).</p>"

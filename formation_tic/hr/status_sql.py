@@ -16,9 +16,12 @@ One status per active person, first rule that applies:
 6. ``non_commence`` — nothing at all.
 
 Reads ``verified_attestations`` (the verified copy of the store kept in the roster
-database, records that failed verification marked ``bad``) and temporary tables filled by
+database, records that failed verification marked ``bad``), ``vanished_attestations``
+(records HR verified that the register no longer holds: their revocations still apply,
+their attestations no longer count) and temporary tables filled by
 :mod:`formation_tic.hr.register` before the query runs: ``temp.renewal(form_id,
-form_version, directive_version, reason)``, ``temp.att_latest`` and ``temp.activity``.
+form_version, directive_version, reason)``, ``temp.att_latest`` and ``temp.activity`` (one
+row per person, from :func:`lrs_export.pulled.module_activity`).
 """
 
 from __future__ import annotations
@@ -61,13 +64,18 @@ LATEST_ATTESTATIONS: Final = """
 INSERT INTO temp.att_latest
 WITH valid AS (
   SELECT seq, id, kind, employee_number, form_id, form_version, directive_version, signed_at,
-         verification_code, revokes
+         verification_code, revokes, 0 AS vanished
   FROM main.verified_attestations
   WHERE signed_at < :until AND bad = 0
+  UNION ALL
+  SELECT seq, id, kind, employee_number, form_id, form_version, directive_version, signed_at,
+         verification_code, revokes, 1 AS vanished
+  FROM main.vanished_attestations
+  WHERE signed_at < :until
 ),
 live AS (
   SELECT * FROM valid
-  WHERE kind = 'attestation'
+  WHERE kind = 'attestation' AND vanished = 0
     AND id NOT IN (SELECT revokes FROM valid WHERE kind = 'revocation' AND revokes IS NOT NULL)
 ),
 latest AS (SELECT employee_number, max(seq) AS seq FROM live GROUP BY employee_number)
@@ -75,18 +83,10 @@ SELECT l.employee_number, l.seq, v.form_id, v.form_version, v.directive_version,
        v.verification_code
 FROM latest l JOIN live v ON v.seq = l.seq
 """
+"""Each person's latest attestation neither revoked nor vanished (``:until``: exclusive)."""
 
-ACTIVITY: Final = """
-INSERT INTO temp.activity
-SELECT actor_name,
-       min(timestamp),
-       max(timestamp),
-       max(CASE WHEN verb = :passed AND object = :module THEN timestamp END),
-       max(CASE WHEN verb = :failed AND object = :module THEN timestamp END)
-FROM st.lrs_statements
-WHERE timestamp < :until AND object >= :base AND object < :base_end AND actor_name IS NOT NULL
-GROUP BY actor_name
-"""
+ACTIVITY_INSERT: Final = "INSERT OR REPLACE INTO temp.activity VALUES (?, ?, ?, ?, ?)"
+"""One row of :class:`lrs_export.pulled.ActorActivity` per person."""
 
 SCOPE_MANAGER: Final = """
 INSERT OR IGNORE INTO temp.scope

@@ -49,12 +49,30 @@ def late_by_manager(register: Register, limit: int = 20) -> list[tuple[str, int]
     return [(names[k], n) for k, n in counts.most_common(limit)]
 
 
+def incomplete_banner(register: Register) -> list[str]:
+    """Lines that say, before anything else, that the register lost records HR had verified."""
+    if register.complete:
+        return []
+    lines = [
+        "!" * 72,
+        "ATTENTION : RAPPORT INCOMPLET — des enregistrements vérifiés par RH ont disparu du",
+        "registre des attestations. Les statuts ci-dessous ne sont pas fiables.",
+    ]
+    lines += [f"- {text}" for text in register.incomplete]
+    return [*lines, "!" * 72]
+
+
 def summary_table(register: Register) -> list[str]:
-    """Lines of the terminal summary: one per status, the total, percentages."""
+    """Lines of the terminal summary: the incomplete-report banner if any, one line per
+    status, the total, percentages."""
     counts = register.counts()
     total = sum(counts.values())
     width = max(len(label) for label in STATUSES.values())
-    lines = [f"{'Statut'.ljust(width)}  {'Personnes':>9}  {'%':>6}", "-" * (width + 19)]
+    lines = [
+        *incomplete_banner(register),
+        f"{'Statut'.ljust(width)}  {'Personnes':>9}  {'%':>6}",
+        "-" * (width + 19),
+    ]
     for code, n in counts.items():
         pct = 100 * n / total if total else 0.0
         lines.append(f"{STATUSES[code].ljust(width)}  {n:>9}  {pct:>5.1f}%")

@@ -145,13 +145,18 @@ def test_tampered_attestation_is_ignored_and_reported(world: World) -> None:
     assert register.anomalies and all("Tremblay" not in a for a in register.anomalies)
 
 
-def test_tamper_after_verification_keeps_verified_values_until_reverify(world: World) -> None:
+def test_tamper_after_verification_is_caught_without_reverify(world: World) -> None:
     world.people = [Person("1018"), Person("1019")]
     world.signatures = [("1018", world.form, world.directive), ("1019", world.form, world.directive)]
     world.build()
     assert world.status("1019") == "atteste"
     _tamper(world.store, "UPDATE attestations SET employee_number = '1018' WHERE employee_number = '1019'")
-    assert world.status("1019") == "atteste"  # the verified copy, as signed
+    # HR's copy no longer matches the register: the whole store is verified again.
+    register = world.register()
+    by = {r.employee_number: r.status for r in register.rows}
+    assert by["1019"] == "non_commence" and by["1018"] == "atteste"
+    assert any("Registre des attestations modifié depuis sa vérification" in a for a in register.anomalies)
+    assert any("n° 2" in a and "modifié" in a for a in register.anomalies)
     register = world.register(reverify=True)
     assert {r.employee_number: r.status for r in register.rows}["1019"] == "non_commence"
     assert register.anomalies

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from attest import AttestationStore, DirectiveInfo, FormContent
-from attest.hr import RegisterFilters, RegisterRules, RegisterSources, build_register, import_roster
-from attest.hr.register import Register
+from formation_tic.hr import RegisterFilters, RegisterRules, RegisterSources, build_register, import_roster
+from formation_tic.hr.register import Register
 
 from .hr_support import pull_into, roster_csv, sign
 
@@ -54,7 +54,7 @@ class World:
 
     @property
     def statements_db(self) -> Path:
-        return self.tmp / "outbox.db"
+        return self.tmp / "lrs-statements.db"
 
     def build(self) -> None:
         buffer = io.StringIO()
