@@ -25,7 +25,9 @@ FRENCH = re.compile(
 )
 
 
-def commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+def commands(
+    group: click.Group, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
     """Every command below ``group`` with its path of names."""
     for name, command in sorted(group.commands.items()):
         yield (*path, name), command
@@ -49,7 +51,9 @@ def test_every_command_is_documented(path: tuple[str, ...]) -> None:
     assert f"formation-tic {' '.join(path)}" in DOCS
 
 
-@pytest.mark.parametrize(("path", "option"), OPTIONS, ids=lambda v: " ".join(v) if isinstance(v, tuple) else v)
+@pytest.mark.parametrize(
+    ("path", "option"), OPTIONS, ids=lambda v: " ".join(v) if isinstance(v, tuple) else v
+)
 def test_every_option_is_documented(path: tuple[str, ...], option: str) -> None:
     assert option in DOCS, f"{' '.join(path)} {option}"
 
