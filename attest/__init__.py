@@ -12,7 +12,15 @@ Library API (the CLI in :mod:`attest.cli` is a thin layer over it)::
 """
 
 from .directive import DirectiveInfo, load_directive
-from .errors import AttestError, FormError, NotFound, SigningKeyError, StoreError, SubmissionError
+from .errors import (
+    AlreadySigned,
+    AttestError,
+    FormError,
+    NotFound,
+    SigningKeyError,
+    StoreError,
+    SubmissionError,
+)
 from .form import (
     Commitment,
     FormContent,
@@ -33,6 +41,7 @@ from .verify import Anchor, Finding, VerificationReport, verify_store
 
 __all__ = [
     "EMPLOYEE_NUMBER_PATTERN",
+    "AlreadySigned",
     "Anchor",
     "AttestError",
     "AttestSettings",

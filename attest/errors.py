@@ -28,5 +28,13 @@ class StoreError(AttestError):
     """The attestation store refused an operation."""
 
 
+class AlreadySigned(StoreError):
+    """This quiz registration already has its attestation; ``record`` is that attestation."""
+
+    def __init__(self, record: object) -> None:
+        super().__init__("Cet engagement est déjà signé : une seule attestation par questionnaire réussi.")
+        self.record = record
+
+
 class NotFound(AttestError):
     """No attestation matches the given code or identifier."""

@@ -23,9 +23,11 @@ import sqlite_utils
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ConfigDict, Field
 
+import localdb
+
 from .canonical import sha256_hex
 from .directive import DirectiveInfo
-from .errors import NotFound, StoreError
+from .errors import AlreadySigned, NotFound, StoreError
 from .form import FormContent, Submission
 from .identity import IDENTIFICATION_METHODS, IdentificationMethod, is_valid_employee_number
 from .keys import key_id
@@ -90,9 +92,10 @@ class StoreReader:
         self.path = Path(path)
         if not self.path.exists():
             raise StoreError(f"Registre des attestations introuvable : {self.path}")
-        self._conn = sqlite3.connect(
-            self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None
-        )
+        try:
+            self._conn = localdb.connect(self.path, readonly=True)
+        except localdb.LocalDbError as exc:
+            raise StoreError(str(exc)) from exc
         try:
             self._conn.execute("BEGIN")
             self._conn.execute(f"SELECT 1 FROM {TABLE} LIMIT 1")
@@ -219,14 +222,14 @@ class AttestationStore:
         self.busy_timeout = busy_timeout
         if not create and not self.path.exists():
             raise StoreError(f"Registre des attestations introuvable : {self.path}")
-        if create:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=busy_timeout, isolation_level=None)
+        conn = localdb.connect(self.path, busy_timeout=busy_timeout)
         self.db = sqlite_utils.Database(conn)
-        if create:
-            self._ensure_schema()
-        elif not self.db[TABLE].exists():
-            raise StoreError(f"{self.path} n'est pas un registre d'attestations.")
+        with localdb.translated(self.path):
+            if create:
+                self._ensure_schema()
+            elif not self.db[TABLE].exists():
+                conn.close()
+                raise StoreError(f"{self.path} n'est pas un registre d'attestations.")
 
     def close(self) -> None:
         """Close the SQLite connection."""
@@ -254,10 +257,6 @@ class AttestationStore:
 
     def _ensure_schema(self) -> None:
         conn = self.db.conn
-        (mode,) = conn.execute("PRAGMA journal_mode").fetchone()
-        if str(mode).lower() != "wal":
-            self._retry_locked("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
         self._retry_locked("BEGIN IMMEDIATE")
         try:
             conn.execute(_SCHEMA)
@@ -344,12 +343,15 @@ class AttestationStore:
                 conn.execute(f"INSERT INTO {TABLE} ({names}) VALUES ({marks})", list(row.values()))
                 conn.execute("COMMIT")
             except sqlite3.IntegrityError as exc:
-                conn.execute("ROLLBACK")
+                localdb.rollback_quietly(conn)
                 if "verification_code" in str(exc):
                     continue  # astronomically rare code collision: draw another one
                 raise StoreError(f"enregistrement refusé par le registre : {exc}") from exc
+            except sqlite3.Error as exc:  # disk full, I/O error, corruption: said plainly
+                localdb.rollback_quietly(conn)
+                raise localdb.explain(exc, self.path) from exc
             except BaseException:
-                conn.execute("ROLLBACK")
+                localdb.rollback_quietly(conn)
                 raise
             return record_from_row(row)
         raise StoreError("impossible d'attribuer un code de vérification unique")
@@ -400,7 +402,20 @@ class AttestationStore:
             "revokes": None,
             "reason": None,
         }
-        return self._append(lambda _conn: dict(fields), private_key, kid)
+
+        def build(conn: sqlite3.Connection) -> dict[str, Any]:
+            # Inside the write transaction: two tabs (or two processes) signing the same
+            # quiz registration are serialized here, and only the first one is recorded.
+            existing = conn.execute(
+                f"SELECT id FROM {TABLE} a WHERE a.kind = 'attestation' AND a.quiz_registration = ? "
+                f"AND NOT EXISTS (SELECT 1 FROM {TABLE} r WHERE r.kind = 'revocation' AND r.revokes = a.id)",
+                (fields["quiz_registration"],),
+            ).fetchone()
+            if existing is not None:
+                raise AlreadySigned(self.get(existing[0]))
+            return dict(fields)
+
+        return self._append(build, private_key, kid)
 
     def revoke(
         self,

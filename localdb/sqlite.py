@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Literal
 
@@ -26,6 +28,8 @@ def explain(exc: BaseException, path: Path) -> LocalDbError:
         what = "fichier en lecture seule : donnez le droit d'écriture sur le fichier et son dossier"
     elif "not a database" in text or "malformed" in text or "corrupt" in text:
         what = "fichier illisible ou corrompu : restaurez-le depuis une sauvegarde"
+    elif "disk i/o error" in text:
+        what = "écriture impossible sur le disque (plein ou défaillant) : vérifiez l'espace libre"
     elif "locked" in text or "busy" in text:
         what = "fichier occupé par un autre processus : réessayez dans un moment"
     elif "unable to open" in text or isinstance(exc, OSError):
@@ -44,6 +48,28 @@ def translated(path: Path) -> Iterator[None]:
         raise explain(exc, path) from exc
     except OSError as exc:
         raise explain(exc, path) from exc
+
+
+def _retry_locked(conn: sqlite3.Connection, sql: str, timeout: float) -> None:
+    """Run ``sql``, retrying on the locks SQLite's busy handler does not wait for (switching to
+    WAL, WAL recovery: several processes opening a new file at once)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute(sql)
+            return
+        except sqlite3.OperationalError as exc:
+            message = str(exc).lower()
+            if ("locked" not in message and "busy" not in message) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01 + random.random() * 0.05)
+
+
+def rollback_quietly(conn: sqlite3.Connection) -> None:
+    """End a failed transaction without hiding why it failed (a full disk can end it already)."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 def connect(
@@ -80,7 +106,7 @@ def connect(
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             else:
                 if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
+                    _retry_locked(conn, "PRAGMA journal_mode = WAL", busy_timeout)
                 conn.execute(f"PRAGMA synchronous = {synchronous}")
         except BaseException:
             conn.close()

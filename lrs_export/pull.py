@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
+import localdb
+
 if TYPE_CHECKING:
     from lrs_export.client import LrsClient
 
@@ -42,17 +44,14 @@ class PullReport:
 
 
 def _db(path: Path) -> sqlite_utils.Database:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(sqlite3.connect(str(path), timeout=60, isolation_level=None))
-    db.execute("PRAGMA busy_timeout = 60000")
-    if db.journal_mode != "wal":
-        db.enable_wal()
-    db.execute(
-        f"CREATE TABLE IF NOT EXISTS {TABLE} (id TEXT PRIMARY KEY, stored TEXT, timestamp TEXT,"
-        " verb TEXT, object TEXT, actor_name TEXT, registration TEXT, success INTEGER,"
-        " score_scaled REAL, body TEXT NOT NULL)"
-    )
-    db.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (key TEXT PRIMARY KEY, value TEXT)")
+    db = sqlite_utils.Database(localdb.connect(path, synchronous="NORMAL"))
+    with localdb.translated(path):
+        db.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} (id TEXT PRIMARY KEY, stored TEXT, timestamp TEXT,"
+            " verb TEXT, object TEXT, actor_name TEXT, registration TEXT, success INTEGER,"
+            " score_scaled REAL, body TEXT NOT NULL)"
+        )
+        db.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (key TEXT PRIMARY KEY, value TEXT)")
     return db
 
 

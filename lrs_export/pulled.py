@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import localdb
 from lrs_export import vocabulary as V
 from lrs_export.errors import LrsError
 from lrs_export.pull import TABLE
@@ -74,7 +75,10 @@ def _open(db_path: Path) -> sqlite3.Connection:
         raise PulledStatementsError(
             f"Aucun énoncé importé : {path} introuvable. Lancez d'abord « formation-tic lrs pull »."
         )
-    conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        conn = localdb.connect(path, readonly=True)
+    except localdb.LocalDbError as exc:
+        raise PulledStatementsError(str(exc)) from exc
     try:
         found = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import localdb
+
 from .errors import HrError
 
 
@@ -20,9 +22,4 @@ def connect_hr(db_path: Path, *, create: bool = True) -> sqlite3.Connection:
             f"Base du personnel introuvable : {path}. Importez d'abord la liste du personnel "
             "(« formation-tic roster import FICHIER »)."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path.resolve().as_uri(), uri=True, timeout=60, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout = 60000")
-    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        conn.execute("PRAGMA journal_mode = WAL")
-    return conn
+    return localdb.connect(path, synchronous="NORMAL")

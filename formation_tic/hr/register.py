@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation
 
+import localdb
 from attest.directive import DirectiveInfo
 from attest.errors import StoreError
 from attest.form import FormContent
@@ -735,7 +736,7 @@ def build_register(
         sql = S.REGISTER + "".join(f"  AND {w}\n" for w in where) + "ORDER BY r.employee_number"
         rows = list(map(RegisterRow._make, conn.execute(sql, params)))
     except sqlite3.DatabaseError as exc:
-        raise HrError(f"Lecture des données impossible : {exc}") from exc
+        raise localdb.explain(exc, sources.roster_db) from exc
     finally:
         conn.close()
     if filters.manager and not rows:

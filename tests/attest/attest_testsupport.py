@@ -61,3 +61,31 @@ def concurrent_signer(args: tuple[str, str, int, int, Any]) -> int:
             quiz = QuizResult(registration=uuid.uuid4(), score=0.8)
             store.sign(sub, form, directive, quiz, "lms-launch", key)
     return count
+
+
+def same_registration_signer(args: tuple[str, str, str, Any]) -> str:
+    """Sign one quiz registration (shared by every worker); the code, or « déjà » if refused."""
+    import uuid
+    from pathlib import Path
+
+    from attest import (
+        AlreadySigned,
+        AttestationStore,
+        QuizResult,
+        load_directive,
+        load_form,
+        load_private_key,
+        validate_submission,
+    )
+
+    db, key_path, registration, barrier = args
+    form, directive = load_form(), load_directive()
+    key = load_private_key(Path(key_path))
+    sub = validate_submission(form, valid_values(form, employee_number="10000008"))
+    quiz = QuizResult(registration=uuid.UUID(registration), score=0.9)
+    barrier.wait()
+    with AttestationStore(Path(db), busy_timeout=120) as store:
+        try:
+            return store.sign(sub, form, directive, quiz, "typed", key).verification_code
+        except AlreadySigned as exc:
+            return f"déjà:{exc.record.verification_code}"  # type: ignore[attr-defined]
