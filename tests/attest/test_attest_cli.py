@@ -147,3 +147,21 @@ def test_revoke_then_status_and_show(env: dict[str, str], sign_one: Callable[...
     assert "RÉVOQUÉE" in show.output
     verify = attest_group(["verify"], env)
     assert verify.exit_code == 0, verify.output
+
+
+def test_no_receipt_is_written_for_a_record_that_does_not_verify(
+    tmp_path: Path, env: dict[str, str], sign_one: Callable[..., AttestationRecord]
+) -> None:
+    db = _db(env)
+    with AttestationStore(db) as store:
+        rec = sign_one(store, employee_number="2002")
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER attestations_no_update")
+    conn.execute("UPDATE attestations SET full_name = 'Nom Forgé' WHERE id = ?", (rec.id,))
+    conn.commit()
+    conn.close()
+    receipt = tmp_path / "recu.html"
+    result = attest_group(["show", rec.verification_code, "--receipt", str(receipt)], env)
+    assert result.exit_code == 1
+    assert "VÉRIFICATION ÉCHOUÉE" in result.output and "Aucun accusé de réception" in result.output
+    assert not receipt.exists()
