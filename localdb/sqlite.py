@@ -14,12 +14,12 @@ from typing import Literal
 class LocalDbError(Exception):
     """A SQLite file cannot be opened, read or written; the message names it (French)."""
 
-    def __init__(self, path: Path, message: str) -> None:
+    def __init__(self, path: Path | None, message: str) -> None:
         super().__init__(message)
         self.path = path
 
 
-def explain(exc: BaseException, path: Path) -> LocalDbError:
+def explain(exc: BaseException, path: Path | None) -> LocalDbError:
     """A :class:`LocalDbError` telling a person what happened to ``path`` and what to do."""
     text = str(exc).lower()
     if "full" in text or getattr(exc, "errno", None) == 28:
@@ -36,7 +36,7 @@ def explain(exc: BaseException, path: Path) -> LocalDbError:
         what = "fichier impossible à ouvrir : vérifiez le chemin et les droits"
     else:
         what = f"erreur SQLite ({exc})"
-    return LocalDbError(path, f"{path} : {what}.")
+    return LocalDbError(path, f"{path} : {what}." if path is not None else f"base de données : {what}.")
 
 
 @contextmanager

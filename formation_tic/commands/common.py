@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+import localdb
 from attest.errors import AttestError
 from localdb import LocalDbError
 from lrs_export.errors import LrsError
@@ -73,24 +74,8 @@ def cli_errors() -> Iterator[None]:
         yield
     except USER_ERRORS as exc:
         raise CliError(str(exc)) from None
-    except sqlite3.DatabaseError as exc:
-        raise CliError(sqlite_message(exc)) from None
+    except sqlite3.DatabaseError as exc:  # a store that did not say which file: still in French
+        raise CliError(str(localdb.explain(exc, None))) from None
     except OSError as exc:
         where = f" : {exc.filename}" if exc.filename else ""
         raise CliError(f"erreur de fichier{where} ({exc.strerror or exc})") from None
-
-
-def sqlite_message(exc: sqlite3.DatabaseError) -> str:
-    """A French explanation of a SQLite failure, for a person who must act on it."""
-    text = str(exc).lower()
-    if "full" in text:
-        return "disque plein : libérez de l'espace puis recommencez (rien n'a été perdu)."
-    if "readonly" in text or "read-only" in text:
-        return "base de données en lecture seule : vérifiez les droits du fichier et de son dossier."
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return "base de données illisible ou corrompue : restaurez-la depuis une sauvegarde."
-    if "locked" in text or "busy" in text:
-        return "base de données occupée par un autre processus : réessayez dans un moment."
-    if "unable to open" in text:
-        return "base de données impossible à ouvrir : vérifiez le chemin et les droits."
-    return f"erreur de base de données : {exc}"
