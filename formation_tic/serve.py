@@ -15,14 +15,13 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
-from attest.directive import load_directive
-from attest.keys import init_keys, load_private_key
 from attest.store import AttestationStore
 from formation_tic.app.flusher import BackgroundFlusher
 from formation_tic.app.progress import ProgressStore
 from lrs_export.outbox import Outbox
 
 from .settings import Settings, write_kernel_config
+from .signing_keys import create_signing_keys, signing_key
 from .voila_server import kernel_environment, patched_environ, run_voila
 
 logger = logging.getLogger(__name__)
@@ -45,19 +44,10 @@ def serve_directory(directory: Path, host: str = "127.0.0.1", port: int = 8000) 
 
 def ensure_keys(settings: Settings, echo: Echo) -> None:
     """Create the establishment's signing key (0600) and certificate if missing."""
-    paths = settings.paths
-    if paths.private_key.exists():
+    if settings.paths.private_key.exists():
         return
-    init_keys(
-        paths.private_key,
-        paths.certificate,
-        paths.public_key,
-        establishment=load_directive(settings.profile).etablissement,
-        key_size=settings.attest.key_size,
-        days=settings.attest.certificate_days,
-        passphrase=settings.attest.passphrase_bytes(),
-    )
-    echo(f"Clé de signature créée : {paths.private_key} (lisible par vous seul).")
+    files = create_signing_keys(settings)
+    echo(f"Clé de signature créée : {files.private_key} (lisible par vous seul).")
 
 
 def prepare_stores(settings: Settings) -> None:
@@ -83,7 +73,7 @@ def serve_app(settings: Settings, *, echo: Echo = print) -> None:
     ensure_keys(settings, echo)
     # A key others can read, or a wrong passphrase, stops serve here (French error), before
     # any learner could reach a kernel that cannot sign.
-    load_private_key(paths.private_key, settings.attest.passphrase_bytes())
+    signing_key(settings)
     prepare_stores(settings)
     local = None
     lrs = settings.lrs

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 
 from attest.directive import load_directive
 from attest.form import available_forms, load_form
-from attest.keys import load_private_key
 from attest.store import AttestationStore
 from formation_tic.settings import Settings, kernel_settings
+from formation_tic.signing_keys import signing_key
 from lrs_export.outbox import Outbox
 from scenarios.bank import load_bank
 from scenarios.profile import load_profile
@@ -37,7 +37,7 @@ def build_context(settings: Settings) -> JourneyContext:
     app, paths = settings.app, settings.paths
     profile = load_profile(settings.profile)
     scenarios = {s.id: s for s in load_bank([settings.bank], profile)}
-    key = load_private_key(paths.private_key, settings.attest.passphrase_bytes())
+    key = signing_key(settings)
     cert = paths.certificate.read_bytes() if paths.certificate.exists() else None
     return JourneyContext(
         settings=app,

@@ -18,13 +18,14 @@ from attest.directive import load_directive
 from attest.errors import AttestError
 from attest.form import available_forms, load_form
 from attest.identity import EMPLOYEE_NUMBER_HELP, is_valid_employee_number
-from attest.keys import init_keys, key_id, load_private_key, load_public_key, public_keys_by_id
+from attest.keys import key_id, load_public_key, public_keys_by_id
 from attest.receipt import render_receipt
 from attest.status import attestation_status
 from attest.store import AttestationStore
 from attest.verify import Anchor, verify_store
 
 from ..settings import Settings
+from ..signing_keys import create_signing_keys, signing_key
 from .common import cli_errors, settings_of
 
 attestations_option = click.option(
@@ -51,7 +52,7 @@ def verification_keys(settings: Settings, paths: Sequence[Path] = ()) -> dict[st
 
 def _private_key(settings: Settings) -> rsa.RSAPrivateKey:
     with cli_errors():
-        return load_private_key(settings.paths.private_key, settings.attest.passphrase_bytes())
+        return signing_key(settings)
 
 
 def _open_store(settings: Settings, path: Path | None = None) -> AttestationStore:
@@ -73,19 +74,8 @@ def keys_group() -> None:
 @click.pass_context
 def keys_init(ctx: click.Context, force: bool) -> None:
     """Créer la clé de signature (RSA, mode 0600) et exporter certificat et clé publique."""
-    settings = settings_of(ctx)
-    paths = settings.paths
     with cli_errors():
-        files = init_keys(
-            paths.private_key,
-            paths.certificate,
-            paths.public_key,
-            establishment=load_directive(settings.profile).etablissement,
-            key_size=settings.attest.key_size,
-            days=settings.attest.certificate_days,
-            passphrase=settings.attest.passphrase_bytes(),
-            force=force,
-        )
+        files = create_signing_keys(settings_of(ctx), force=force)
     click.echo(f"Clé de signature créée : {files.private_key} (mode 0600, ne jamais la partager)")
     click.echo(f"Certificat pour les vérificateurs : {files.certificate}")
     click.echo(f"Clé publique pour les vérificateurs : {files.public_key}")
