@@ -1,5 +1,9 @@
 """A small xAPI client over httpx: explicit timeouts, version header, Basic auth.
 
+``X-Experience-API-Version: 1.0.3`` is a default header of the client built here and is
+also put on each request (the sender's POSTs, the GETs of pull and reconcile), so that
+it is sent even through an ``httpx.Client`` built elsewhere.
+
 Credentials live only in the ``httpx.BasicAuth`` object: never logged nor shown.
 Handles the spec and tolerates Ralph 5.1's differences (GET by ``statementId`` wraps
 the statement in ``{"statements": [...]}``; no ``/about``).
@@ -110,7 +114,7 @@ class LrsClient:
 
     def _get(self, url: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
         try:
-            response = self.http.get(url, params=params)
+            response = self.http.get(url, params=params, headers=VERSION_HEADER)
         except TRANSIENT_ERRORS as error:
             raise LrsUnavailable(f"Le LRS ne répond pas : {type(error).__name__}") from error
         check_auth(response)

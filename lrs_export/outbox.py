@@ -7,6 +7,11 @@ flushes (an OS file lock next to the database, released even on ``kill -9``).
 Statuses: ``pending`` → ``sent`` | ``quarantined`` (the LRS rejected its content, with its
 reason; never retried blindly) | ``conflict`` (the LRS holds another statement with the
 same id).
+
+The outbox also remembers what each LRS was seen to accept (table ``lrs_capabilities``,
+keyed by the endpoint without credentials; see :mod:`lrs_export.capabilities`). A
+statement's stored body and attachments are never rewritten: the form sent on the wire
+is chosen by the sender.
 """
 
 from __future__ import annotations
@@ -57,6 +62,12 @@ CREATE TABLE IF NOT EXISTS attachments (
     content BLOB NOT NULL,
     PRIMARY KEY (statement_id, position)
 );
+CREATE TABLE IF NOT EXISTS lrs_capabilities (
+    endpoint TEXT PRIMARY KEY,
+    multipart INTEGER NOT NULL,
+    learned_at TEXT NOT NULL,
+    evidence TEXT NOT NULL
+);
 """
 
 
@@ -101,6 +112,19 @@ class PendingStatement:
     id: str
     body: str
     attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class LrsCapability:
+    """What one LRS (``endpoint``, without credentials) was seen to accept, and when."""
+
+    endpoint: str
+    multipart: bool
+    """True: it stored a ``multipart/mixed`` request; False: it refused to read one."""
+    learned_at: str
+    """UTC ISO 8601 time of the answer this was learned from."""
+    evidence: str
+    """The LRS's answer it was learned from (e.g. ``HTTP 400 : Invalid JSON body``)."""
 
 
 def canonical_json(statement: dict[str, Any]) -> str:
@@ -282,10 +306,58 @@ class Outbox:
         with self._lock:
             return list(
                 self.db.query(
-                    "SELECT id, status, reason, attempts, last_attempt_at FROM statements"
-                    " WHERE status IN ('quarantined', 'conflict') ORDER BY seq"
+                    "SELECT id, status, reason, attempts, last_attempt_at, has_attachments"
+                    " FROM statements WHERE status IN ('quarantined', 'conflict') ORDER BY seq"
                 )
             )
+
+    def with_attachments(self, ids: Sequence[str]) -> list[str]:
+        """Those of ``ids`` whose statement travels with attachments (e.g. a signature)."""
+        found: list[str] = []
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                found += [
+                    r[0]
+                    for r in self.db.execute(
+                        f"SELECT id FROM statements WHERE has_attachments = 1 AND id IN ({marks})"
+                        " ORDER BY seq",
+                        chunk,
+                    ).fetchall()
+                ]
+        return found
+
+    # --- what each LRS accepts -----------------------------------------------------------
+
+    def capability(self, endpoint: str) -> LrsCapability | None:
+        """What was learned about the LRS at ``endpoint`` (None: nothing yet)."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT endpoint, multipart, learned_at, evidence FROM lrs_capabilities WHERE endpoint = ?",
+                (endpoint,),
+            ).fetchone()
+        if row is None:
+            return None
+        return LrsCapability(row[0], bool(row[1]), row[2], row[3])
+
+    def remember_capability(self, endpoint: str, *, multipart: bool, evidence: str) -> LrsCapability:
+        """Record (or replace) what the LRS at ``endpoint`` accepts; return the record."""
+        learned = LrsCapability(endpoint, multipart, _now(), evidence[:500])
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO lrs_capabilities (endpoint, multipart, learned_at, evidence)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET"
+                " multipart = excluded.multipart, learned_at = excluded.learned_at,"
+                " evidence = excluded.evidence",
+                (learned.endpoint, 1 if multipart else 0, learned.learned_at, learned.evidence),
+            )
+        return learned
+
+    def forget_capability(self, endpoint: str) -> bool:
+        """Forget what was learned about ``endpoint`` (it is learned again at the next send)."""
+        with self._tx() as conn:
+            return conn.execute("DELETE FROM lrs_capabilities WHERE endpoint = ?", (endpoint,)).rowcount > 0
 
     # --- status changes (the sender) ---------------------------------------------------
 

@@ -11,8 +11,9 @@ from datetime import datetime
 
 import click
 
+from lrs_export.capabilities import endpoint_key
 from lrs_export.client import LrsClient
-from lrs_export.outbox import Outbox
+from lrs_export.outbox import LrsCapability, Outbox
 from lrs_export.pull import pull as pull_statements
 from lrs_export.reconcile import reconcile as reconcile_outbox
 from lrs_export.sender import Sender
@@ -28,6 +29,23 @@ SOURCE_LABELS = {
     "configuré": "configuré",
     "démonstration": "LRS local de démonstration, démarré par « formation-tic serve »",
 }
+
+
+def _capability(outbox: Outbox, settings: LrsSettings) -> LrsCapability | None:
+    """What was learned about the configured LRS (None: nothing yet, or no LRS)."""
+    return outbox.capability(endpoint_key(settings.endpoint)) if settings.endpoint else None
+
+
+def _capability_label(capability: LrsCapability | None) -> str:
+    if capability is None:
+        return "pas encore connue (apprise au premier envoi d'un énoncé signé)"
+    when = capability.learned_at[:16].replace("T", " à ")
+    if capability.multipart:
+        return f"multipart accepté (constaté le {when} UTC)"
+    return (
+        f"multipart refusé : forme de repli jws-extension (constaté le {when} UTC,"
+        f" réponse « {capability.evidence[:120]} »)"
+    )
 
 
 def _lrs(ctx: click.Context) -> tuple[LrsSettings, str]:
@@ -60,9 +78,16 @@ def status(ctx: click.Context, details: bool) -> None:
         click.echo(f"Plus ancien en attente : {counts['oldest_pending'] or '—'}")
         if settings.configured:
             click.echo(f"LRS : {settings.safe_endpoint} ({SOURCE_LABELS[source]})")
+            click.echo(f"Capacité du LRS : {_capability_label(_capability(outbox, settings))}")
         else:
             click.echo("LRS : aucun (les énoncés attendent dans la boîte d'envoi)")
         click.echo(f"Mode des attestations : {STATEMENT_MODE_LABELS[settings.statement_mode]}")
+        signed = outbox.with_attachments(outbox.ids("quarantined"))
+        if signed:
+            click.echo(
+                f"Énoncés signés en quarantaine : {len(signed)} ; « formation-tic lrs requeue"
+                " --quarantined » les renverra sous la forme que le LRS accepte."
+            )
         if details:
             for row in outbox.problems():
                 click.echo(f"{row['id']}  {row['status']}  {row['reason']}")
@@ -160,10 +185,31 @@ def reconcile(ctx: click.Context, requeue: bool) -> None:
 @click.option("--quarantined", is_flag=True, help="Tous les énoncés en quarantaine.")
 @click.pass_context
 def requeue(ctx: click.Context, ids: tuple[str, ...], quarantined: bool) -> None:
-    """Remettre en attente des énoncés (après correction)."""
+    """Remettre en attente des énoncés (après correction).
+
+    Un énoncé signé (pièce jointe JWS) part ensuite sous la forme que le LRS accepte :
+    multipart, ou forme de repli jws-extension pour un LRS qui refuse le multipart.
+    """
+    settings, _source = _lrs(ctx)
     with cli_errors(), _outbox(ctx) as outbox:
         targets = list(ids) + (outbox.ids("quarantined") if quarantined else [])
         click.echo(f"Remis en attente : {outbox.requeue(targets)}.")
+        signed = outbox.with_attachments(targets)
+        if not signed or not settings.configured:
+            return
+        capability = _capability(outbox, settings)
+        if capability is None:
+            click.echo(
+                f"Énoncés signés : {len(signed)} ; le prochain envoi vérifiera si le LRS accepte"
+                " le multipart, sinon ils partiront sous la forme de repli jws-extension."
+            )
+        elif capability.multipart:
+            click.echo(f"Énoncés signés : {len(signed)} ; envoi en multipart (accepté par ce LRS).")
+        else:
+            click.echo(
+                f"Énoncés signés : {len(signed)} ; ils partiront sous la forme de repli"
+                " jws-extension (ce LRS refuse le multipart)."
+            )
 
 
 __all__ = ["lrs"]

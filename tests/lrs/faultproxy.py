@@ -3,6 +3,11 @@
 Bound to 127.0.0.1. For each request, a seeded RNG picks: forward normally, answer
 500 or 503 without forwarding, delay past the client's read timeout and close, drop the
 connection at once (RST), or forward (the LRS stores) then reset instead of answering.
+
+Scripted answers (:class:`Scripted`, queued in ``proxy.script``) come first, in order:
+e.g. answer 429 with ``Retry-After: 2`` without forwarding, or forward (the LRS stores)
+then answer 503 with a ``Retry-After`` HTTP-date. Every request is logged in
+``proxy.log`` (:class:`Logged`: method, path, headers, arrival and answer times, action).
 """
 
 from __future__ import annotations
@@ -12,12 +17,46 @@ import socket
 import struct
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """One scripted answer: ``status`` (with ``Retry-After`` if given), after forwarding or not.
+
+    ``retry_after`` may be a callable, called when answering (an HTTP-date relative to then).
+    """
+
+    status: int
+    retry_after: str | Callable[[], str] | None = None
+    forward: bool = False
+
+
+@dataclass
+class Logged:
+    """One request as the proxy saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    arrived: float
+    action: str = ""
+    answered: float = 0.0
+    status: int | None = None
+    retry_after: str | None = None
+    body: bytes = field(default=b"", repr=False)
+
+    @property
+    def content_type(self) -> str:
+        """The request's Content-Type ('' if none)."""
+        return self.headers.get("content-type", "")
 
 
 class FaultProxy:
@@ -49,6 +88,8 @@ class FaultProxy:
         self.delay = delay
         self.faulty_methods = faulty_methods
         self.stats: Counter[str] = Counter()
+        self.script: deque[Scripted] = deque()
+        self.log: list[Logged] = []
         self.http = httpx.Client(timeout=60.0)
         proxy = self
 
@@ -63,18 +104,42 @@ class FaultProxy:
                 self.close_connection = True
                 self.connection.close()
 
+            def _answer(
+                self, entry: Logged, status: int, retry_after: str | Callable[[], str] | None = None
+            ) -> None:
+                payload = b'{"detail": "panne simulee"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                if retry_after is not None:
+                    entry.retry_after = retry_after() if callable(retry_after) else retry_after
+                    self.send_header("Retry-After", entry.retry_after)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                self.wfile.flush()
+                entry.status, entry.answered = status, time.monotonic()
+
             def _handle(self) -> None:
+                entry = Logged(
+                    self.command,
+                    self.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    time.monotonic(),
+                )
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                action = proxy.pick(self.command)
+                entry.body = body
+                with proxy.rng_lock:
+                    proxy.log.append(entry)
+                scripted = proxy.next_scripted(self.command)
+                action = proxy.pick(self.command) if scripted is None else f"scripted-{scripted.status}"
+                entry.action = action
                 proxy.stats[action] += 1
+                if scripted is not None and not scripted.forward:
+                    self._answer(entry, scripted.status, scripted.retry_after)
+                    return
                 if action in ("500", "503"):
-                    payload = b'{"detail": "panne simulee"}'
-                    self.send_response(int(action))
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
+                    self._answer(entry, int(action))
                     return
                 if action == "delay":
                     time.sleep(proxy.delay)
@@ -90,6 +155,9 @@ class FaultProxy:
                 if action == "store_then_reset":
                     self._reset()
                     return
+                if scripted is not None:  # forwarded (the LRS stored), then the scripted answer
+                    self._answer(entry, scripted.status, scripted.retry_after)
+                    return
                 self.send_response(upstream.status_code)
                 for k, v in upstream.headers.items():
                     if k.lower() not in HOP_HEADERS and k.lower() != "content-encoding":
@@ -97,6 +165,8 @@ class FaultProxy:
                 self.send_header("Content-Length", str(len(upstream.content)))
                 self.end_headers()
                 self.wfile.write(upstream.content)
+                self.wfile.flush()
+                entry.status, entry.answered = upstream.status_code, time.monotonic()
 
             do_GET = do_POST = do_PUT = _handle
 
@@ -110,6 +180,18 @@ class FaultProxy:
     def endpoint(self) -> str:
         """The proxied xAPI endpoint."""
         return f"http://127.0.0.1:{self.port}/xAPI/"
+
+    def next_scripted(self, method: str) -> Scripted | None:
+        """The next scripted answer for a request of ``method`` (None when the script is done)."""
+        if method not in self.faulty_methods:
+            return None
+        with self.rng_lock:
+            return self.script.popleft() if self.script else None
+
+    def requests(self, method: str | None = None) -> list[Logged]:
+        """The logged requests (of ``method``), in arrival order."""
+        with self.rng_lock:
+            return [e for e in self.log if method is None or e.method == method]
 
     def pick(self, method: str) -> str:
         """The action for the next request (deterministic for a given request order)."""

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from lrs_export import statements as S
 from lrs_export import vocabulary as V
+from lrs_export.capabilities import verify_jws_extension_form
 from lrs_export.client import LrsClient
 from lrs_export.errors import CredentialsRejected
 from lrs_export.local_lrs import LocalLrs
@@ -143,7 +144,7 @@ def test_wrong_credentials_stop(ralph: LocalLrs, tmp_path: Path, attempt: S.Atte
     assert outbox.counts()["pending"] == 1
 
 
-def test_signed_statement_multipart_is_quarantined_once_by_ralph(
+def test_signed_statement_multipart_reaches_ralph_in_the_fallback_form(
     ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt
 ) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -152,14 +153,19 @@ def test_signed_statement_multipart_is_quarantined_once_by_ralph(
     tampered = {**signed, "verb": {"id": V.VERBS["failed"][0]}}
     assert not verify_signed_statement(tampered, jws.content, key.public_key())
     outbox = Outbox(tmp_path / "o.db")
-    outbox.add(signed, [jws])
+    sid = outbox.add(signed, [jws])
     plain = outbox.add(S.terminated(attempt))
     with Sender(outbox, ralph.settings()) as sender:
         report = sender.flush()
-    # Ralph 5.1 does not accept multipart (400 "Invalid JSON body"): set aside once, no loop.
-    assert report.quarantined == 1 and report.sent == 1 and report.requests == 2
-    assert "Invalid JSON body" in outbox.problems()[0]["reason"]
-    assert stored_id_counts(ralph)[plain] == 1
+    # Ralph 5.1 does not accept multipart (400 "Invalid JSON body"): tried once, then the
+    # same statement in the jws-extension fallback form (see lrs_export.capabilities).
+    assert (report.sent, report.quarantined, report.fallbacks, report.requests) == (2, 0, 1, 3)
+    assert outbox.problems() == []
+    assert stored_id_counts(ralph)[plain] == 1 and stored_id_counts(ralph)[sid] == 1
+    with LrsClient(ralph.settings()) as client:
+        stored = client.get_statement(sid)
+    assert stored is not None and stored["result"]["extensions"][V.EXT_JWS] == jws.content.decode()
+    assert verify_jws_extension_form(stored, key.public_key())
 
 
 def test_jws_extension_mode_is_accepted(ralph: LocalLrs, tmp_path: Path, attempt: S.Attempt) -> None:
