@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from dataclasses import field as _field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from .audit import length_warnings
 from .loader import Document, Path_, Position, YamlSyntaxError, load_document
 from .markup import markup_problems
 from .model import SCHEMA_VERSION, Branching, MultipleChoice, Scenario, SingleChoice
-from .profile import Profile, unknown_placeholders
+from .profile import Profile, ProfileError, literal_contacts, render, unknown_placeholders
 from .sources import Registry, load_registry
 from .text import inline_directive_sections
 
@@ -26,12 +28,17 @@ class Problem:
     message: str
     scenario_id: str | None = None
     field: str | None = None
+    warning: bool = False
+    """A warning (« avertissement ») points at something to improve; it is not an error."""
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.position.line}:{self.position.column}"
         who = f"scénario « {self.scenario_id} »" if self.scenario_id else ""
         what = f"champ « {self.field} »" if self.field else ""
         label = ", ".join(x for x in (who, what) if x)
+        if self.warning:
+            where += ": avertissement"
+            return f"{where} : {label} : {self.message}" if label else f"{where} : {self.message}"
         return f"{where}: {label} : {self.message}" if label else f"{where}: {self.message}"
 
 
@@ -50,10 +57,12 @@ class CheckResult:
 
     scenarios: list[LoadedScenario]
     problems: list[Problem]
+    warnings: list[Problem] = _field(default_factory=list)
+    """Warnings on valid scenarios (see :func:`warnings_of`): they never make the check fail."""
 
     @property
     def ok(self) -> bool:
-        """True when no problem was found."""
+        """True when no problem was found (warnings do not count)."""
         return not self.problems
 
 
@@ -110,7 +119,25 @@ def check_paths(paths: Iterable[Path], profile: Profile, registry: Registry | No
         first_seen[sid] = path
         if not problems:
             result.scenarios.append(loaded)
+            result.warnings.extend(warnings_of(loaded, profile))
     return result
+
+
+def warnings_of(loaded: LoadedScenario, profile: Profile) -> list[Problem]:
+    """Warnings on a valid scenario: a right option longer than every wrong one by 30 % or more
+    (it can be guessed without knowing the subject; see :mod:`scenarios.audit`)."""
+
+    def shown(text: str) -> str:
+        try:
+            return render(text, profile)
+        except ProfileError:
+            return text
+
+    doc, scenario = loaded.document, loaded.scenario
+    return [
+        Problem(loaded.path, doc.position(w.where), w.message, scenario.id, field_name(w.where), warning=True)
+        for w in length_warnings(scenario, render=shown)
+    ]
 
 
 def check_file(
@@ -190,6 +217,11 @@ def _text_problems(doc: Document, profile: Profile) -> Iterator[tuple[Path_, Pos
             yield where, doc.text_position(where, text, found.line, found.column), found.message
         for name in unknown_placeholders(text, profile):
             yield where, doc.position(where), f"valeur inconnue du profil d'établissement : etab.{name}"
+        for contact in literal_contacts(text):
+            yield where, doc.position(where), (
+                f"coordonnée écrite en clair « {contact} » : un numéro ou une adresse vient du profil "
+                "d'établissement (espace réservé etab.contacts.…), jamais du texte d'un scénario"
+            )
 
 
 _TYPE_NAMES = {

@@ -1,4 +1,4 @@
-"""Click commands for trainers: ``scenarios check``, ``scenarios schema`` and ``build``.
+"""Click commands for trainers: ``scenarios check``, ``scenarios audit``, ``scenarios schema`` and ``build``.
 
 The bank, the book sources, the profile and where the outputs go come from the settings root.
 """
@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from scenarios.bank import BankError
+from scenarios.audit import ExamRules, audit, render_text, to_json
+from scenarios.bank import BankError, render_scenario
 from scenarios.build import BuildError, build
 from scenarios.check import check_paths
 from scenarios.profile import load_profile
@@ -37,6 +38,8 @@ def check_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     result = check_paths(targets, profile)
     for problem in result.problems:
         click.echo(str(problem))
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
     files = len({p.path for p in result.problems} | {s.path for s in result.scenarios})
     if result.problems:
         click.echo(
@@ -45,7 +48,73 @@ def check_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
             err=True,
         )
         raise SystemExit(1)
-    click.echo(f"{len(result.scenarios)} scénario(s) valide(s).", err=True)
+    more = f", {len(result.warnings)} avertissement(s)" if result.warnings else ""
+    click.echo(f"{len(result.scenarios)} scénario(s) valide(s){more}.", err=True)
+
+
+@scenarios_group.command("audit")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--per-theme",
+    type=click.IntRange(1, 10),
+    help="Scénarios tirés par thème (défaut : réglage app.per_theme).",
+)
+@click.option(
+    "--pass-mark",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    help="Note de passage, de 0 à 1 (défaut : réglage app.pass_mark).",
+)
+@click.option(
+    "--attempts",
+    type=click.IntRange(1, 100),
+    help="Essais permis (défaut : réglage app.max_attempts).",
+)
+@click.option(
+    "--simulations",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    help="Vérifier aussi par simulation, avec le tirage de l'application (nombre de séries d'essais).",
+)
+@click.option("--seed", type=int, default=13, show_default=True, help="Graine de la simulation.")
+@click.option("--json", "as_json", is_flag=True, help="Sortie JSON, pour les machines.")
+@click.pass_context
+def audit_command(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    per_theme: int | None,
+    pass_mark: float | None,
+    attempts: int | None,
+    simulations: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Mesurer les chances de réussir le questionnaire en devinant (longueur, position, mots)."""
+    settings = settings_of(ctx)
+    app = settings.app
+    rules = ExamRules(
+        per_theme=app.per_theme if per_theme is None else per_theme,
+        pass_mark=app.pass_mark if pass_mark is None else pass_mark,
+        attempts=app.max_attempts if attempts is None else attempts,
+    )
+    with cli_errors():
+        profile = load_profile(settings.profile)
+    result = check_paths(list(paths) or [settings.bank], profile)
+    if not result.ok:
+        for problem in result.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(
+            f"audit impossible : {len(result.problems)} problème(s) dans les scénarios "
+            "(voir « formation-tic scenarios check »)"
+        )
+    bank = [render_scenario(s.scenario, profile) for s in result.scenarios]
+    from ..app.draw import draw_quiz
+
+    report = audit(bank, rules, draw=draw_quiz if simulations else None, runs=simulations, seed=seed)
+    if as_json:
+        click.echo(json.dumps(to_json(report), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(report), nl=False)
 
 
 @scenarios_group.command("schema")
