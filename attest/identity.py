@@ -18,7 +18,7 @@ EMPLOYEE_NUMBER_HELP: Final = (
     "Le numéro d'employé doit contenir de 4 à 10 chiffres, sans espace ni lettre (par exemple 004512)."
 )
 
-IdentificationMethod = Literal["typed", "sso-header", "lms-launch"]
+IdentificationMethod = Literal["typed", "sso-header", "lms-launch", "lti"]
 """How the person was identified when signing: the one definition (the app's modes too)."""
 
 IDENTIFICATION_METHODS: Final[tuple[str, ...]] = get_args(IdentificationMethod)
@@ -27,6 +27,7 @@ IDENTIFICATION_LABELS: Final[dict[str, str]] = {
     "typed": "Numéro d'employé saisi par la personne",
     "sso-header": "Authentification unique de l'établissement (en-tête de confiance)",
     "lms-launch": "Lancement depuis l'environnement numérique d'apprentissage (ENA)",
+    "lti": "Lancement LTI 1.3 depuis l'ENA (identité vérifiée par la plateforme)",
 }
 
 

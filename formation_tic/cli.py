@@ -11,6 +11,7 @@ from .commands.common import CliState
 from .commands.content import build_command, scenarios_group
 from .commands.hr import items_command, reminders_command, report_command, roster_group
 from .commands.lrs import lrs as lrs_group
+from .commands.lti import lti_group
 from .commands.serve import dashboard_command, serve_command
 
 
@@ -47,5 +48,6 @@ for command in (
     reminders_command,
     items_command,
     dashboard_command,
+    lti_group,
 ):
     main.add_command(command)

@@ -10,6 +10,11 @@ Every Voilà page load starts a kernel (≈ 90 MB). This module, mounted by
   SameSite=Strict cookie; the kernel's routes (``/api/kernels/ID``, its websocket, Voilà's
   shutdown, query and execution routes) answer only to that cookie. A kernel id seen
   elsewhere, or a made-up ``_xsrf`` pair, reaches nothing (403).
+* **Identity (``lti`` mode).** Before anything else, the page's identity is bound by
+  ``page_identity`` (:class:`formation_tic.lti.handlers.SessionIdentity`): the identity
+  header is removed from the request and set from the verified session only; without a
+  session the visitor gets a French page (403) and no kernel. Cookies are then written by
+  ``cookie_writer`` (``SameSite=None; Secure; Partitioned`` inside the ENA's iframe).
 * **Abandoned kernels.** A kernel that no browser is connected to for ``abandoned_timeout``
   seconds (a page fetched by a script, a closed tab) is shut down; progress is in the
   progress store, so a learner who comes back resumes where they were.
@@ -86,6 +91,10 @@ class KernelGuard:
     max_per_client: int
     abandoned_timeout: float
     owners: dict[str, Owner] = field(default_factory=dict)
+    page_identity: Any = None
+    """``lti`` mode: ``bind(handler) -> refusal page | None`` (see the module docstring)."""
+    cookie_writer: Callable[[Any, str, str], None] | None = None
+    """Writes the visitor cookie instead of the default ``SameSite=Strict`` one."""
 
     def refusal(self, live: int, client: str) -> str | None:
         """Why a new kernel would exceed a limit (French), or None."""
@@ -132,6 +141,13 @@ def guarded_page_handler(base: type, guard: KernelGuard) -> type:
     class CapacityLimitedPage(base):
         @tornado.web.authenticated
         async def get(self, path: str | None = None) -> None:
+            if guard.page_identity is not None:
+                refusal = guard.page_identity.bind(self)
+                if refusal is not None:
+                    self.set_status(403)
+                    self.set_header("Content-Type", "text/html; charset=utf-8")
+                    self.finish(refusal)
+                    return
             live = len(self.kernel_manager.list_kernel_ids())
             reason = guard.refusal(live, self.request.remote_ip or "")
             if reason is not None:
@@ -144,7 +160,10 @@ def guarded_page_handler(base: type, guard: KernelGuard) -> type:
             token = self.get_cookie(VISITOR_COOKIE) or ""
             if len(token) < 32:
                 token = secrets.token_urlsafe(32)
-                self.set_cookie(VISITOR_COOKIE, token, httponly=True, samesite="Strict", path="/")
+                if guard.cookie_writer is not None:
+                    guard.cookie_writer(self, VISITOR_COOKIE, token)
+                else:
+                    self.set_cookie(VISITOR_COOKIE, token, httponly=True, samesite="Strict", path="/")
             owner = Owner(token, self.request.remote_ip or "")
             _REQUEST_OWNER.set(owner)
             try:

@@ -2,8 +2,9 @@
 
 Everything listens on the loopback interface. In order: signing keys are created if missing
 (private key mode 0600), the local Ralph LRS is started unless an LRS endpoint is configured,
-a background thread sends the outbox to the LRS, then Voilà serves the app at ``/`` and the
-built book at ``/livre/`` until Ctrl+C; then everything stops, kernels included.
+a background thread sends the outbox to the LRS (in ``lti`` mode, another one sends the
+scores to the ENA's gradebook: :mod:`formation_tic.lti`), then Voilà serves the app at ``/``
+and the built book at ``/livre/`` until Ctrl+C; then everything stops, kernels included.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def serve_app(settings: Settings, *, echo: Echo = print) -> None:
         echo(f"LRS local prêt : {local.endpoint}")
     kernel_settings = settings.model_copy(update={"lrs": lrs})
     flusher = BackgroundFlusher(paths.outbox, lrs, interval=app.flush_interval).start()
+    lti_tool = scores = None
     secret = settings.attest.private_key_passphrase
     env = kernel_environment(
         write_kernel_config(kernel_settings), passphrase=secret.get_secret_value() if secret else None
@@ -96,10 +98,16 @@ def serve_app(settings: Settings, *, echo: Echo = print) -> None:
         echo(f"Formation disponible sur {url} (livre : {url}livre/). Ctrl+C pour arrêter.")
 
     try:
+        if app.identification == "lti":  # verified launches from the ENA; scores to its gradebook
+            from .lti.server import start_lti
+
+            lti_tool, scores = start_lti(settings, echo)
         with patched_environ(env):
-            run_voila(app, book_html=paths.book_html, on_listen=listening)
+            run_voila(app, book_html=paths.book_html, on_listen=listening, lti=lti_tool)
     finally:
         flusher.stop()
+        if scores is not None:
+            scores.stop()
         if local is not None:
             paths.demo_lrs_connection.unlink(missing_ok=True)
             local.stop()

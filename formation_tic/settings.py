@@ -2,7 +2,7 @@
 
 Every command, the learner kernels and the manager dashboard read the same :class:`Settings`:
 the data directory, the establishment profile, the course content, and one section per
-package (``app``, ``attest``, ``lrs``, ``hr``). Values come, highest first, from the
+package (``app``, ``attest``, ``lrs``, ``hr``, ``lti``). Values come, highest first, from the
 arguments given to :func:`load_settings`, the environment (``FORMATION_TIC_…``; sections:
 ``FORMATION_TIC_LRS_ENDPOINT``, ``FORMATION_TIC_APP_PORT``…), an optional TOML file
 (``--config`` or ``FORMATION_TIC_CONFIG``) and the defaults below.
@@ -36,6 +36,7 @@ from lrs_export.settings import LrsSettings
 
 from .app.settings import LearnerAppSettings
 from .hr.settings import HrSettings
+from .lti.settings import LtiSettings
 
 ENV_PREFIX = "FORMATION_TIC_"
 CONFIG_ENV = "FORMATION_TIC_CONFIG"
@@ -105,6 +106,21 @@ class DataPaths:
         return self.keys_dir / "signing-key.pub.pem"
 
     @property
+    def lti_tool_key(self) -> Path:
+        """The LTI tool's RSA private key (mode 0600; platforms read its public JWKS)."""
+        return self.keys_dir / "lti-tool-key.pem"
+
+    @property
+    def lti_session_secret(self) -> Path:
+        """The key that signs LTI session cookies (mode 0600)."""
+        return self.keys_dir / "lti-session-secret"
+
+    @property
+    def lti_store(self) -> Path:
+        """LTI launches, sessions and the durable queue of AGS scores for the ENA's gradebook."""
+        return self.data_dir / "lti.db"
+
+    @property
     def roster(self) -> Path:
         """HR database: the staff roster and the register's verification cache."""
         return self.data_dir / "hr.db"
@@ -171,6 +187,7 @@ class Settings(BaseSettings):
     attest: AttestSettings = Field(default_factory=AttestSettings)
     lrs: LrsSettings = Field(default_factory=LrsSettings)
     hr: HrSettings = Field(default_factory=HrSettings)
+    lti: LtiSettings = Field(default_factory=LtiSettings)
 
     @field_validator("data_dir", "bank", "book")
     @classmethod
@@ -217,7 +234,8 @@ class Settings(BaseSettings):
 
     def kernel_json(self) -> str:
         """The resolved settings for a kernel, secrets left out (kernels read those from the env)."""
-        data = self.model_dump(mode="json", exclude={"lrs": {"password", "username"}})
+        # Kernels never use the lti section (the server verifies launches): they get its defaults.
+        data = self.model_dump(mode="json", exclude={"lrs": {"password", "username"}, "lti": True})
         data["attest"].pop("private_key_passphrase", None)
         return json.dumps(data, ensure_ascii=False, indent=1)
 
@@ -268,7 +286,7 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     """``FORMATION_TIC_…`` variables that name no setting (a typo would be silently ignored)."""
     known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
     known |= {CONFIG_ENV, KERNEL_CONFIG_ENV}
-    sections = tuple(ENV_PREFIX + name.upper() + "_" for name in ("app", "attest", "lrs", "hr"))
+    sections = tuple(ENV_PREFIX + name.upper() + "_" for name in ("app", "attest", "lrs", "hr", "lti"))
     return sorted(
         name
         for name in environ

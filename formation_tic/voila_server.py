@@ -10,7 +10,11 @@ Voilà settings that matter for safety (tested in ``tests/app``):
 * visitors cannot read files: ``/voila/files/`` serves nothing (empty allow list, deny all);
   the book is served read-only from its own directory at ``/livre/``;
 * no CDN: the ``formation`` template is Voilà's lab template minus its CDN links;
-* idle kernels are culled; ``/sante.txt`` is a static file for health checks.
+* idle kernels are culled; ``/sante.txt`` is a static file for health checks;
+* ``lti`` mode: the tool's routes (``/lti/login``, ``/lti/launch``, ``/lti/jwks``) are
+  mounted, the page takes its identity from the launch's session only (the kernel gets it
+  through a header that only the server sets, :data:`.app.settings.LTI_IDENTITY_HEADER`) and
+  the registered platforms may show the app in their iframe (CSP ``frame-ancestors``).
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from traitlets import Any as AnyTrait
 from traitlets import Float, Int, Unicode
 from traitlets.config import Config
 
 from .app.paths import HEALTH_DIR, NOTEBOOK, TEMPLATE_NAME, TEMPLATES_ROOT
-from .app.settings import LearnerAppSettings
+from .app.settings import LTI_IDENTITY_HEADER, LearnerAppSettings
 from .book_csp import book_handler
 from .kernel_guard import KernelGuard, guarded_kernel_handler, guarded_page_handler, install
 from .settings import ENV_PREFIX, KERNEL_CONFIG_ENV
@@ -66,7 +71,13 @@ def voila_config(
     c.VoilaConfiguration.allow_theme_override = "NO"
     if template:
         c.VoilaConfiguration.template = template
-    c.VoilaConfiguration.http_header_envs = [app.trusted_header] if app.identification == "sso-header" else []
+    c.VoilaConfiguration.http_header_envs = (
+        [app.trusted_header]
+        if app.identification == "sso-header"
+        else [LTI_IDENTITY_HEADER]
+        if app.identification == "lti"
+        else []
+    )
     c.HTMLExporter.language_code = "fr"
     c.MappingKernelManager.cull_idle_timeout = app.cull_idle_timeout
     c.MappingKernelManager.cull_interval = app.cull_interval
@@ -120,9 +131,17 @@ def _voila_class() -> type:
         abandoned_kernel_timeout = Float(
             60.0, config=True, help="Seconds a kernel may run with no browser connected."
         )
+        lti_tool = AnyTrait(None, help="The LTI tool (formation_tic.lti.tool.LtiTool) in lti mode.")
 
         def init_handlers(self) -> list[Any]:
-            guard = KernelGuard(self.max_kernels, self.max_kernels_per_client, self.abandoned_kernel_timeout)
+            tool = self.lti_tool
+            guard = KernelGuard(
+                self.max_kernels,
+                self.max_kernels_per_client,
+                self.abandoned_kernel_timeout,
+                page_identity=tool.page_identity() if tool is not None else None,
+                cookie_writer=tool.write_cookie if tool is not None and tool.policy.cross_site else None,
+            )
             cull = install(self.kernel_manager, guard)
             interval_ms = max(1000, int(min(10.0, self.abandoned_kernel_timeout / 3) * 1000))
             tornado.ioloop.PeriodicCallback(cull, interval_ms).start()
@@ -134,6 +153,8 @@ def _voila_class() -> type:
                     {"path": str(HEALTH_DIR)},
                 ),
             ]
+            if tool is not None:
+                extra += tool.handlers(self.server_url)
             if self.book_html_dir:
                 extra += [
                     (
@@ -159,14 +180,21 @@ def run_voila(
     notebook: Path = NOTEBOOK,
     template: str | None = TEMPLATE_NAME,
     on_listen: Callable[[str], None] | None = None,
+    lti: Any = None,
 ) -> None:
-    """Run Voilà in this process until Ctrl+C or SIGTERM (kernels are shut down on exit)."""
+    """Run Voilà in this process until Ctrl+C or SIGTERM (kernels are shut down on exit).
+
+    ``lti`` is the :class:`formation_tic.lti.tool.LtiTool` of an ``lti``-mode server.
+    """
     use_app_templates()
     config = voila_config(app, notebook=notebook, template=template)
     if book_html is not None:
         config.FormationVoila.book_html_dir = str(book_html.resolve())
+    if lti is not None:
+        config.Voila.tornado_settings = lti.tornado_settings()
     cls = _voila_class()
     voila = cls(config=config)
+    voila.lti_tool = lti
     voila.initialize([str(notebook.resolve())])
     if on_listen is not None:
         on_listen(f"http://{app.host}:{app.port}/")
