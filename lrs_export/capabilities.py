@@ -34,7 +34,6 @@ that LRS accepts.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from typing import Any
@@ -107,41 +106,10 @@ def to_jws_extension(statement: PendingStatement) -> PendingStatement | None:
     return PendingStatement(statement.id, canonical_json(data), ())
 
 
-def _comparable(statement: dict[str, Any]) -> dict[str, Any]:
-    """A statement without the signature's traces and LRS-managed properties."""
-    data = copy.deepcopy(statement)
-    for key in _LRS_MANAGED:
-        data.pop(key, None)
-    entries = [e for e in data.get("attachments") or [] if e.get("usageType") != V.SIGNATURE_USAGE_TYPE]
-    if entries:
-        data["attachments"] = entries
-    else:
-        data.pop("attachments", None)
-    result = data.get("result")
-    if isinstance(result, dict):
-        extensions = result.get("extensions")
-        if isinstance(extensions, dict):
-            extensions.pop(V.EXT_JWS, None)
-            if not extensions:
-                result.pop("extensions")
-        if not result:
-            data.pop("result")
-    return data
-
 
 def verify_jws_extension_form(statement: dict[str, Any], public_key: Any) -> bool:
-    """True if a statement in the fallback form carries a valid signature of itself.
+    """True if a statement in the fallback form carries a valid signature of itself
+    (the same check as :func:`lrs_export.signature.verify_jws_extension`)."""
+    from lrs_export.signature import verify_jws_extension
 
-    The JWS in ``result.extensions`` must verify with ``public_key`` and its payload must
-    equal the statement minus that extension (ignoring properties the LRS manages).
-    """
-    import jwt
-
-    jws = ((statement.get("result") or {}).get("extensions") or {}).get(V.EXT_JWS)
-    if not isinstance(jws, str):
-        return False
-    try:
-        payload = json.loads(jwt.api_jws.PyJWS().decode(jws, public_key, algorithms=["RS256"]))
-    except (jwt.PyJWTError, ValueError):
-        return False
-    return isinstance(payload, dict) and _comparable(payload) == _comparable(statement)
+    return verify_jws_extension(statement, public_key)

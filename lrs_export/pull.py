@@ -9,6 +9,13 @@ Incremental pulls ask ``since`` = last complete pull's highest ``stored`` minus
 ``timestamp``, not ``stored``: the overlap absorbs statements sent late; the upsert makes
 the overlap harmless).
 
+Voiding statements (verb ``http://adlnet.gov/expapi/verbs/voided``) are stored like any
+other, their ``object`` column holding the id of the statement they void (the
+``StatementRef``); a partial index keeps them at hand. An xAPI LRS stops returning a
+statement once it is voided, but one pulled before stays in the table, and Ralph 5.1 keeps
+returning voided statements: :mod:`lrs_export.pulled` leaves out every statement a stored
+voiding statement targets.
+
 Reports read the table through :mod:`lrs_export.pulled`, never by its name.
 """
 
@@ -24,12 +31,16 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 import localdb
+from lrs_export import vocabulary as V
 
 if TYPE_CHECKING:
     from lrs_export.client import LrsClient
 
 TABLE = "lrs_statements"
 STATE = "lrs_pull_state"
+VOIDED_VERB = V.VERBS["voided"][0]
+"""The reserved xAPI verb of voiding statements (a literal in SQL: the partial index names it)."""
+VOIDING_INDEX = f"CREATE INDEX IF NOT EXISTS {TABLE}_voiding ON {TABLE} (object) WHERE verb = '{VOIDED_VERB}'"
 
 
 @dataclass
@@ -52,6 +63,7 @@ def _db(path: Path) -> sqlite_utils.Database:
             " score_scaled REAL, body TEXT NOT NULL)"
         )
         db.execute(f"CREATE TABLE IF NOT EXISTS {STATE} (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute(VOIDING_INDEX)
     return db
 
 

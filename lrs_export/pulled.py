@@ -4,6 +4,11 @@ The local table of pulled statements belongs to this package: reports (the HR re
 the item analysis) call these functions and never name it. Each function opens the file
 read-only, aggregates in SQL and returns small rows — one per person, or per group of
 answers — never the statements themselves, so millions of statements stay in SQLite.
+
+Voided statements never count: every aggregate leaves out the statements that a stored
+voiding statement (verb ``http://adlnet.gov/expapi/verbs/voided``, object a
+``StatementRef``) targets — e.g. the ``accept`` of a revoked attestation — and the voiding
+statements themselves are about no activity of the training.
 """
 
 from __future__ import annotations
@@ -17,10 +22,14 @@ from typing import Any, NamedTuple
 import localdb
 from lrs_export import vocabulary as V
 from lrs_export.errors import LrsError
-from lrs_export.pull import TABLE
+from lrs_export.pull import TABLE, VOIDED_VERB
 
 SCENARIO_PREFIX = V.BASE + "activites/scenario/"
 """IRI prefix of the scenarios (their decision steps are under ``…/etape/``)."""
+
+NOT_VOIDED = f"id NOT IN (SELECT object FROM {TABLE} WHERE verb = '{VOIDED_VERB}' AND object IS NOT NULL)"
+"""SQL condition: the statement is not the target of a stored voiding statement (evaluated
+once per query, through the partial index of :mod:`lrs_export.pull`)."""
 
 
 class PulledStatementsError(LrsError):
@@ -113,7 +122,23 @@ SELECT actor_name,
        max(CASE WHEN verb = :failed AND object = :module THEN timestamp END)
 FROM {TABLE}
 WHERE object >= :base AND object < :base_end AND actor_name IS NOT NULL
+  AND {NOT_VOIDED}
 """
+
+
+def voided_ids(db_path: Path) -> list[str]:
+    """Ids of the statements that stored voiding statements target (sorted)."""
+    conn = _open(db_path)
+    try:
+        rows = conn.execute(
+            f"SELECT DISTINCT object FROM {TABLE} WHERE verb = '{VOIDED_VERB}' AND object IS NOT NULL "
+            "ORDER BY object"
+        ).fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise PulledStatementsError(f"Lecture des énoncés impossible : {exc}") from exc
+    finally:
+        conn.close()
+    return [r[0] for r in rows]
 
 
 def module_activity(
@@ -167,6 +192,7 @@ def answer_summary(
             "object >= :prefix",
             "object < :prefix_end",
             "instr(object, '/etape/') = 0",
+            NOT_VOIDED,
         ]
         params: dict[str, Any] = {
             "answered": V.VERBS["answered"][0],

@@ -1,8 +1,9 @@
 """Builders of xAPI 1.0.3 statements, made with ``tincan`` objects, returned as plain dicts.
 
 Every builder returns a JSON-ready dict with a client-assigned UUID ``id``, a
-timezone-aware UTC ``timestamp`` and the learner as an ``account`` actor (ENA homePage +
-employee number): never a name nor an email (directive 5.7, privacy by design).
+timezone-aware UTC ``timestamp``, ``"version": "1.0.3"`` and, as actor, the learner as an
+``account`` (ENA homePage + employee number) or, for ``voided``, the establishment's
+installation as an ``account``: never a name nor an email (directive 5.7, privacy by design).
 """
 
 from __future__ import annotations
@@ -187,9 +188,9 @@ def _statement(
         context=context or _context(attempt),
         timestamp=_aware(timestamp),
     )
-    data = _to_dict(statement)
-    data.pop("version", None)  # set by the LRS; the header carries the version
-    return data
+    # ``version`` is kept (tincan writes the one asked for, 1.0.3): an LRS MUST keep the
+    # version a statement was accepted with and set 1.0.0 when there is none.
+    return _to_dict(statement)
 
 
 # --- interaction definitions ----------------------------------------------------------------
@@ -434,18 +435,20 @@ def accepted(
     *,
     attempt: Attempt,
     result_extensions: Mapping[str, Any] | None = None,
+    context_extensions: Mapping[str, Any] | None = None,
     timestamp: datetime | None = None,
     statement_id: uuid.UUID | str | None = None,
 ) -> JSONDict:
     """The learner signed the engagement form (``accept``, object = the form version).
 
-    ``result_extensions`` carries e.g. ``{vocabulary.EXT_JWS: "<compact JWS>"}`` in the
-    ``jws-extension`` statement mode.
+    ``result_extensions`` carries e.g. the verification code (and, in the ``jws-extension``
+    form, :data:`vocabulary.EXT_JWS`); ``context_extensions`` the record's place in the
+    register (:data:`vocabulary.EXT_REGISTER_SEQ`, :data:`vocabulary.EXT_REGISTER_WITNESS`).
     """
     context = _context(
         attempt.model_copy(update={"directive_version": directive_version}),
         parent=[module_activity()],
-        extensions={V.EXT_FORM_VERSION: form_version},
+        extensions={V.EXT_FORM_VERSION: form_version, **(context_extensions or {})},
     )
     result = (
         tincan.Result(success=True, extensions=tincan.Extensions(dict(result_extensions)))
@@ -461,6 +464,46 @@ def accepted(
         timestamp=timestamp,
         statement_id=statement_id,
     )
+
+
+def register_actor(homepage: str, account_name: str) -> JSONDict:
+    """The establishment's installation as an ``account`` Agent (actor of ``voided``)."""
+    return _to_dict(_agent(account_name, homepage))
+
+
+def voided(
+    voided_statement_id: uuid.UUID | str,
+    *,
+    homepage: str,
+    account_name: str,
+    directive_version: str,
+    context_extensions: Mapping[str, Any] | None = None,
+    timestamp: datetime | None = None,
+    statement_id: uuid.UUID | str | None = None,
+) -> JSONDict:
+    """The establishment voids one of its statements (xAPI 1.0.3, Data 2.3.2).
+
+    Verb ``http://adlnet.gov/expapi/verbs/voided``; object ``{"objectType": "StatementRef",
+    "id": voided_statement_id}``; actor: the installation's account on the ENA
+    (:func:`register_actor`), not the person the voided statement was about — the person
+    did not void anything. No ``registration`` nor ``platform`` (xAPI: ``platform`` only
+    when the object is an Activity); the context carries the profile, the directive version
+    and ``context_extensions``.
+    """
+    extensions = {V.EXT_DIRECTIVE_VERSION: directive_version, **(context_extensions or {})}
+    statement = tincan.Statement(
+        id=uuid.UUID(str(statement_id)) if statement_id else uuid.uuid4(),
+        actor=_agent(account_name, homepage),
+        verb=verb("voided"),
+        object=tincan.StatementRef(id=uuid.UUID(str(voided_statement_id))),
+        context=tincan.Context(
+            language=V.LANGUAGE,
+            context_activities=tincan.ContextActivities(category=tincan.ActivityList([_profile_activity()])),
+            extensions=tincan.Extensions(extensions),
+        ),
+        timestamp=_aware(timestamp),
+    )
+    return _to_dict(statement)
 
 
 def answered_from_event(

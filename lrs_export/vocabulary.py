@@ -32,6 +32,8 @@ VERBS: Final[dict[str, tuple[str, str]]] = {
     "completed": (ADL + "completed", "a terminé"),
     "terminated": (ADL + "terminated", "a quitté"),
     "accepted": ("http://activitystrea.ms/schema/1.0/accept", "a accepté"),
+    # Reserved by xAPI 1.0.3 (Data 2.3.2): the object is a StatementRef to the voided statement.
+    "voided": (ADL + "voided", "a annulé"),
 }
 
 # --- Activity types ----------------------------------------------------------------------
@@ -88,6 +90,14 @@ EXT_STEP: Final = BASE + "extensions/etape"
 EXT_JWS: Final = BASE + "extensions/jws"
 EXT_VERIFICATION_CODE: Final = BASE + "extensions/code-verification"
 EXT_SESSION_TIME: Final = BASE + "extensions/duree-session"
+EXT_REGISTER_SEQ: Final = BASE + "extensions/registre-position"
+"""``context.extensions`` of ``accept`` and ``voided``: the record's position (``seq``, an
+integer) in the establishment's attestation register."""
+EXT_REGISTER_WITNESS: Final = BASE + "extensions/registre-empreinte"
+"""``context.extensions`` of ``accept`` and ``voided``: SHA-256 (64 hex) of the record's
+compact JWS as the register stores it (column ``jws``). Not the ``record_hash``: that one
+is a digest of the signed fields, names included, that anyone could test guesses against;
+the JWS's signature can only be computed with the establishment's private key."""
 
 EXTENSIONS: Final[dict[str, str]] = {
     "version-directive": EXT_DIRECTIVE_VERSION,
@@ -97,6 +107,23 @@ EXTENSIONS: Final[dict[str, str]] = {
     "etape": EXT_STEP,
     "jws": EXT_JWS,
     "code-verification": EXT_VERIFICATION_CODE,
+    "registre-position": EXT_REGISTER_SEQ,
+    "registre-empreinte": EXT_REGISTER_WITNESS,
 }
 
 SIGNATURE_USAGE_TYPE: Final = "http://adlnet.gov/expapi/attachments/signature"
+
+# --- Signed statements: the two forms ----------------------------------------------------
+# The establishment signs the xAPI STATEMENT itself (xAPI 1.0.3, Data 2.6): the JWS (RS256,
+# compact) has as payload the statement as it is before any signature is added (with its
+# ``version``, without ``attachments`` entries of usageType SIGNATURE_USAGE_TYPE, without
+# the EXT_JWS extension). Never the register's record: its payload holds names.
+#
+# * signed-multipart form: the statement + an ``attachments`` entry (usageType
+#   SIGNATURE_USAGE_TYPE, contentType application/octet-stream) whose content is the JWS,
+#   sent as multipart/mixed;
+# * jws-extension form: the same statement, no signature attachment entry, and the very
+#   same JWS string in ``result.extensions[EXT_JWS]``. Converting one form to the other is
+#   moving that string: ``lrs_export.capabilities.to_jws_extension`` (the sender's fallback
+#   for LRSs refusing multipart) and ``attest.delivery`` in ``jws-extension`` mode produce
+#   the same JSON for the same record.

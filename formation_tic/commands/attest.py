@@ -1,8 +1,11 @@
 """Thin click commands: ``keys`` (``init``, ``show``) and ``attest`` (``verify``, ``show``,
 ``status``, ``revoke``) over the :mod:`attest` library.
 
-Paths (key files, register) and the establishment profile come from the settings root.
+Paths (key files, register, outbox) and the establishment profile come from the settings
+root, the LRS from :meth:`~formation_tic.settings.Settings.effective_lrs`.
 ``--attestations`` names another register file (an auditor's copy) where that makes sense.
+``attest verify --against-lrs`` adds the comparison with the LRS (:mod:`formation_tic.witness`);
+``attest revoke`` also enqueues the ``voided`` statement of the revocation.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from attest.delivery import enqueue_revocation
 from attest.directive import load_directive
 from attest.errors import AttestError
 from attest.form import available_forms, load_form
@@ -23,10 +27,13 @@ from attest.receipt import render_receipt
 from attest.status import attestation_status
 from attest.store import AttestationStore
 from attest.verify import Anchor, verify_store
+from lrs_export.client import LrsClient
+from lrs_export.outbox import Outbox
 
 from ..settings import Settings
 from ..signing_keys import create_signing_keys, signing_key
-from .common import cli_errors, settings_of
+from ..witness import WitnessReport, compare_with_lrs
+from .common import CliError, cli_errors, settings_of
 
 attestations_option = click.option(
     "--attestations",
@@ -105,9 +112,18 @@ def attest_group() -> None:
     metavar="N:EMPREINTE",
     help="Tête notée lors d'une vérification antérieure (détecte une troncature).",
 )
+@click.option(
+    "--against-lrs",
+    is_flag=True,
+    help="Comparer aussi le registre aux énoncés reçus par le LRS (registre tronqué, remplacé, re-signé).",
+)
 @click.pass_context
 def verify_cmd(
-    ctx: click.Context, attestations: Path | None, public_keys: tuple[Path, ...], anchors: tuple[str, ...]
+    ctx: click.Context,
+    attestations: Path | None,
+    public_keys: tuple[Path, ...],
+    anchors: tuple[str, ...],
+    against_lrs: bool,
 ) -> None:
     """Vérifier chaque signature et le chaînage ; code de sortie 1 à la moindre anomalie."""
     settings = settings_of(ctx)
@@ -116,8 +132,10 @@ def verify_cmd(
         parsed = [Anchor.parse(a) for a in anchors]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--anchor") from exc
+    store = attestations or settings.paths.attestations
     with cli_errors():
-        report = verify_store(attestations or settings.paths.attestations, keys, parsed)
+        report = verify_store(store, keys, parsed)
+    witness = _compare_with_lrs(settings, store) if against_lrs else None
     if report.ok:
         click.echo(f"Registre intègre : {report.count} enregistrement(s), aucune anomalie.")
         if report.head_seq is not None:
@@ -125,13 +143,62 @@ def verify_cmd(
                 f"Tête de chaîne à noter : {report.head_seq}:{report.head_hash} "
                 "(à redonner avec --anchor lors de la prochaine vérification)."
             )
-        return
-    click.echo(
-        f"ANOMALIES : {len(report.findings)} problème(s) sur {report.count} enregistrement(s).", err=True
-    )
-    for finding in report.findings:
-        click.echo(f"- {finding}", err=True)
-    sys.exit(1)
+    else:
+        click.echo(
+            f"ANOMALIES : {len(report.findings)} problème(s) sur {report.count} enregistrement(s).", err=True
+        )
+        for finding in report.findings:
+            click.echo(f"- {finding}", err=True)
+    if witness is not None:
+        _show_witness(witness)
+    if not report.ok or (witness is not None and not witness.ok):
+        sys.exit(1)
+
+
+def _compare_with_lrs(settings: Settings, store: Path) -> WitnessReport:
+    """The register compared with the effective LRS (and the outbox, when there is one)."""
+    lrs = settings.effective_lrs().settings
+    if not lrs.configured:
+        raise CliError(
+            "aucun LRS à interroger pour --against-lrs : configurez FORMATION_TIC_LRS_ENDPOINT "
+            "ou lancez « formation-tic serve » (LRS local de démonstration)."
+        )
+    click.echo(f"Comparaison avec le LRS {lrs.safe_endpoint}…", err=True)
+    outbox_path = settings.paths.outbox
+    with cli_errors(), LrsClient(lrs) as client:
+        outbox = Outbox(outbox_path) if outbox_path.exists() else None
+        try:
+            return compare_with_lrs(
+                store, client, homepage=lrs.homepage, platform=lrs.platform, outbox=outbox
+            )
+        finally:
+            if outbox is not None:
+                outbox.close()
+
+
+def _show_witness(witness: WitnessReport) -> None:
+    """The comparison with the LRS: anomalies on standard error, notes on standard output."""
+    known = f"jusqu'au n° {witness.lrs_head}" if witness.lrs_head is not None else "sans aucune position"
+    if witness.ok:
+        click.echo(
+            f"Témoin externe (LRS) : {witness.matched} enregistrement(s) concordent avec le LRS, "
+            f"qui connaît le registre {known} ; aucune anomalie."
+        )
+    else:
+        click.echo(
+            f"ANOMALIES (comparaison avec le LRS) : {len(witness.anomalies)} problème(s) ; "
+            f"le LRS connaît le registre {known}, le registre s'arrête au n° {witness.register_head}.",
+            err=True,
+        )
+        for finding in witness.anomalies:
+            click.echo(f"- {finding}", err=True)
+        click.echo(
+            "(Si plusieurs installations de formation-tic écrivent dans ce LRS avec la même adresse "
+            "d'ENA, chacune doit avoir son propre FORMATION_TIC_LRS_PLATFORM.)",
+            err=True,
+        )
+    for note in witness.notes:
+        click.echo(f"Note : {note}")
 
 
 @attest_group.command("show")
@@ -243,3 +310,22 @@ def revoke_cmd(ctx: click.Context, record_id: str, reason: str) -> None:
     finally:
         store.close()
     click.echo(f"Révocation enregistrée : n° {rec.seq} (révoque {record_id}).")
+    certificate = settings.paths.certificate
+    try:
+        with cli_errors(), Outbox(settings.paths.outbox) as outbox:
+            enqueue_revocation(
+                rec,
+                outbox,
+                settings.effective_lrs().settings,
+                key,
+                certificate.read_bytes() if certificate.exists() else None,
+            )
+    except CliError as exc:
+        raise CliError(
+            f"la révocation n° {rec.seq} est enregistrée, mais son annulation xAPI n'a pas pu être mise "
+            f"dans la boîte d'envoi : {exc.format_message()}"
+        ) from None
+    click.echo(
+        f"Annulation xAPI (voided) de l'énoncé {record_id} mise dans la boîte d'envoi "
+        "(« formation-tic lrs flush » l'envoie au LRS)."
+    )

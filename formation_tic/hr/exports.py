@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .register import Register, RegisterRow
-from .status_sql import ACTIVITIES, STATUSES
+from .status_sql import ACTIVITIES, IDENTITIES, STATUSES
 
 DANGEROUS_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,6 +50,7 @@ REGISTER_COLUMNS: Final[list[Column]] = [
     ("Version de la directive", lambda r: r.directive_version),
     ("Date de l'attestation", lambda r: _date(r.signed_at)),
     ("Code de vérification", lambda r: r.verification_code),
+    ("Identité", lambda r: identity_label(r)),
     ("Motif du renouvellement", lambda r: r.renewal_reason),
     ("Dernière activité", lambda r: _date(r.last_activity)),
     ("Jours de retard", lambda r: r.days_late),
@@ -72,6 +73,15 @@ REMINDER_COLUMNS: Final[list[Column]] = [
     ("Prénom du gestionnaire", lambda r: r.manager_first_name),
 ]
 """Columns of the reminder list (mail merge)."""
+
+
+def identity_label(row: RegisterRow) -> str | None:
+    """How the person's current attestation identified them: « déclarée (non vérifiée) »
+    (employee number typed by the person), « authentification unique », « ENA »; None
+    without an attestation."""
+    if row.identification is None:
+        return None
+    return IDENTITIES.get(row.identification, row.identification)
 
 
 def manager_name(row: RegisterRow) -> str | None:

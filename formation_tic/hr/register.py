@@ -63,8 +63,10 @@ SNAPSHOT_COLUMNS = (
     "signed_at",
     "verification_code",
     "revokes",
+    "identification",
 )
-"""The store columns the register needs, copied once verified into ``verified_attestations``."""
+"""The store columns the register needs, copied once verified into ``verified_attestations``
+(``identification``: how the person was identified when signing; ``typed`` is self-declared)."""
 
 COPY_COLUMNS = (*SNAPSHOT_COLUMNS, "record_hash")
 """What HR keeps of each record: the values it needs, and the hash that ties them to the register."""
@@ -171,6 +173,9 @@ class RegisterRow(NamedTuple):
     renewal_reason: str | None
     last_activity: str | None
     days_late: int | None
+    identification: str | None
+    """How the person was identified when signing their current attestation (None: none);
+    ``typed``: self-declared, not verified."""
 
 
 class Register(BaseModel):
@@ -267,8 +272,11 @@ def ensure_verified_schema(conn: sqlite3.Connection, *, store_id: str = "", stor
     def legacy() -> bool:
         copy_cols = _columns(conn, "verified_attestations")
         state_cols = _columns(conn, "verification_state")
-        return bool(copy_cols and "record_hash" not in copy_cols) or bool(
-            state_cols and "seen_seq" not in state_cols
+        vanished_cols = _columns(conn, "vanished_attestations")
+        return (
+            bool(copy_cols and not set(COPY_COLUMNS) <= copy_cols)
+            or bool(state_cols and "seen_seq" not in state_cols)
+            or bool(vanished_cols and not set(COPY_COLUMNS) <= vanished_cols)
         )
 
     if not legacy():
@@ -278,12 +286,20 @@ def ensure_verified_schema(conn: sqlite3.Connection, *, store_id: str = "", stor
     try:
         if legacy():  # not already replaced by a concurrent report
             old = None
-            if {"store_key", "last_seq", "last_hash"} <= _columns(conn, "verification_state"):
+            state_cols = _columns(conn, "verification_state")
+            # The highest head verified so far: the one a truncated register must still hold.
+            head = ("seen_seq", "seen_hash") if "seen_seq" in state_cols else ("last_seq", "last_hash")
+            if {"store_key", *head} <= state_cols:
                 old = conn.execute(
-                    "SELECT store_key, last_seq, last_hash FROM verification_state WHERE id = 1"
+                    f"SELECT store_key, {head[0]}, {head[1]} FROM verification_state WHERE id = 1"
                 ).fetchone()
             conn.execute("DROP TABLE IF EXISTS verified_attestations")
             conn.execute("DROP TABLE IF EXISTS verification_state")
+            # Vanished records are kept (their revocations still apply): only new columns added.
+            vanished_cols = _columns(conn, "vanished_attestations")
+            for name in COPY_COLUMNS:
+                if vanished_cols and name not in vanished_cols:
+                    conn.execute(f"ALTER TABLE vanished_attestations ADD COLUMN {name}")
             for statement in VERIFIED_SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)

@@ -12,11 +12,11 @@ from html import escape
 from typing import Any, Final
 
 from . import charts
-from .exports import manager_name, reminder_reason, timestamp
+from .exports import identity_label, manager_name, reminder_reason, timestamp
 from .items import ITEM_HEADERS, ItemStat, item_rows
 from .register import INCOMPLETE_PREFIX, Register
 from .status_sql import STATUSES
-from .summary import by_direction, by_month, late_by_manager
+from .summary import by_direction, by_month, late_by_manager, self_declared_line
 
 CSS: Final = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#1a1a1a;max-width:70rem}
@@ -153,7 +153,7 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
     )
     people = html_table(
         "Personnes en retard, à renouveler ou en échec",
-        ["Matricule", "Nom", "Prénom", "Direction", "Service", "Gestionnaire", "Statut", "Motif"],
+        ["Matricule", "Nom", "Prénom", "Direction", "Service", "Gestionnaire", "Statut", "Identité", "Motif"],
         [
             [
                 r.employee_number,
@@ -163,6 +163,7 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
                 r.service,
                 manager_name(r) or r.manager_number,
                 STATUSES[r.status],
+                identity_label(r),
                 reminder_reason(r)
                 if r.status != "echec"
                 else "Échec au questionnaire, pas de réussite depuis.",
@@ -178,7 +179,8 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
         f"<style>{CSS}</style></head><body><main>"
         f"<h1>{escape(title)}</h1>{incomplete}"
         f"<p>Directive DIR 2022 DQEPE 054 — {escape(describe_filters(register))}.</p>{notes}"
-        f"<section><h2>Sommaire</h2>{summary}</section>{anomalies}"
+        f"<section><h2>Sommaire</h2>{summary}<p>{escape(self_declared_line(register))}</p></section>"
+        f"{anomalies}"
         f"{chart_sections(register)}"
         f"<section><h2>Personnes à suivre</h2>{people}{more}</section>"
         f"</main><footer><p>Produit le {escape(timestamp())} par formation-tic. Document confidentiel : "

@@ -38,6 +38,18 @@ STATUSES: Final[dict[str, str]] = {
 }
 """Status codes, in rule order, with their French labels."""
 
+IDENTITIES: Final[dict[str, str]] = {
+    "typed": "déclarée (non vérifiée)",
+    "sso-header": "authentification unique",
+    "lms-launch": "ENA",
+    "lti": "ENA",
+}
+"""How the person was identified when signing (``identification`` of the attestation), as HR
+reads it: ``typed`` is an employee number typed by the person, verified by nobody."""
+
+SELF_DECLARED: Final = "typed"
+"""The ``identification`` of a self-declared identity."""
+
 ACTIVITIES: Final[dict[str, str]] = {
     "reussi": "Questionnaire réussi",
     "echec": "Échec au questionnaire",
@@ -52,7 +64,7 @@ CREATE TEMP TABLE IF NOT EXISTS renewal (
 );
 CREATE TEMP TABLE IF NOT EXISTS att_latest (
   employee_number TEXT PRIMARY KEY, seq INTEGER, form_id TEXT, form_version TEXT,
-  directive_version TEXT, signed_at TEXT, verification_code TEXT
+  directive_version TEXT, signed_at TEXT, verification_code TEXT, identification TEXT
 );
 CREATE TEMP TABLE IF NOT EXISTS activity (
   employee_number TEXT PRIMARY KEY, first_ts TEXT, last_ts TEXT, passed_ts TEXT, failed_ts TEXT
@@ -64,12 +76,12 @@ LATEST_ATTESTATIONS: Final = """
 INSERT INTO temp.att_latest
 WITH valid AS (
   SELECT seq, id, kind, employee_number, form_id, form_version, directive_version, signed_at,
-         verification_code, revokes, 0 AS vanished
+         verification_code, revokes, identification, 0 AS vanished
   FROM main.verified_attestations
   WHERE signed_at < :until AND bad = 0
   UNION ALL
   SELECT seq, id, kind, employee_number, form_id, form_version, directive_version, signed_at,
-         verification_code, revokes, 1 AS vanished
+         verification_code, revokes, identification, 1 AS vanished
   FROM main.vanished_attestations
   WHERE signed_at < :until
 ),
@@ -80,7 +92,7 @@ live AS (
 ),
 latest AS (SELECT employee_number, max(seq) AS seq FROM live GROUP BY employee_number)
 SELECT l.employee_number, l.seq, v.form_id, v.form_version, v.directive_version, v.signed_at,
-       v.verification_code
+       v.verification_code, v.identification
 FROM latest l JOIN live v ON v.seq = l.seq
 """
 """Each person's latest attestation neither revoked nor vanished (``:until``: exclusive)."""
@@ -121,7 +133,8 @@ SELECT
   x.last_ts,
   CASE WHEN a.employee_number IS NULL AND r.hire_date IS NOT NULL
             AND julianday(:as_of) - julianday(r.hire_date) > :late_days
-       THEN CAST(julianday(:as_of) - julianday(r.hire_date) AS INTEGER) - :late_days END AS days_late
+       THEN CAST(julianday(:as_of) - julianday(r.hire_date) AS INTEGER) - :late_days END AS days_late,
+  a.identification
 FROM roster r
 LEFT JOIN roster m ON m.employee_number = r.manager_number
 LEFT JOIN temp.att_latest a ON a.employee_number = r.employee_number

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from .register import Register
-from .status_sql import STATUSES
+from .status_sql import SELF_DECLARED, STATUSES
 
 
 def by_direction(register: Register) -> list[tuple[str, dict[str, int]]]:
@@ -49,6 +49,21 @@ def late_by_manager(register: Register, limit: int = 20) -> list[tuple[str, int]
     return [(names[k], n) for k, n in counts.most_common(limit)]
 
 
+def self_declared(register: Register) -> tuple[int, int]:
+    """(attestations whose identity is self-declared, attestations) among the people shown."""
+    signed = [r for r in register.rows if r.identification is not None]
+    return sum(1 for r in signed if r.identification == SELF_DECLARED), len(signed)
+
+
+def self_declared_line(register: Register) -> str:
+    """The summary's count of self-declared identities (French)."""
+    declared, signed = self_declared(register)
+    return (
+        f"Identité déclarée (non vérifiée) : {declared} attestation(s) sur {signed} "
+        "(numéro d'employé saisi par la personne, sans authentification unique ni ENA)."
+    )
+
+
 def incomplete_banner(register: Register) -> list[str]:
     """Lines that say, before anything else, that the register lost records HR had verified."""
     if register.complete:
@@ -64,7 +79,7 @@ def incomplete_banner(register: Register) -> list[str]:
 
 def summary_table(register: Register) -> list[str]:
     """Lines of the terminal summary: the incomplete-report banner if any, one line per
-    status, the total, percentages."""
+    status, the total, percentages, and the count of self-declared identities."""
     counts = register.counts()
     total = sum(counts.values())
     width = max(len(label) for label in STATUSES.values())
@@ -78,4 +93,5 @@ def summary_table(register: Register) -> list[str]:
         lines.append(f"{STATUSES[code].ljust(width)}  {n:>9}  {pct:>5.1f}%")
     lines.append("-" * (width + 19))
     lines.append(f"{'Total'.ljust(width)}  {total:>9}  {100.0 if total else 0.0:>5.1f}%")
+    lines.append(self_declared_line(register))
     return lines

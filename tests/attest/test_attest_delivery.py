@@ -1,4 +1,5 @@
-"""The attestation's ``accept`` statement through lrs_export's outbox, in both modes."""
+"""The register's statements through lrs_export's outbox, in both modes: an attestation's
+``accept``, a revocation's ``voided``; the statement itself is signed, never the record."""
 
 from __future__ import annotations
 
@@ -11,18 +12,21 @@ from email.parser import BytesParser
 from pathlib import Path
 
 import jwt
+import pytest
 from attest_testsupport import Keys
 from cryptography import x509
+from ralph.models.xapi.base.statements import BaseXapiStatement
 
-from attest import AttestationRecord, AttestationStore, verify_jws
-from attest.delivery import EXT_VERIFICATION_CODE, enqueue_attestation
+from attest import AttestationRecord, AttestationStore, AttestError, key_id, verify_jws
+from attest.delivery import EXT_VERIFICATION_CODE, enqueue_attestation, enqueue_record, enqueue_revocation
 from lrs_export import vocabulary as V
+from lrs_export.capabilities import to_jws_extension, verify_jws_extension_form
 from lrs_export.client import LrsClient, multipart_body
 from lrs_export.local_lrs import start_local_lrs
 from lrs_export.outbox import Outbox
 from lrs_export.sender import Sender
 from lrs_export.settings import LrsSettings
-from lrs_export.signature import verify_signed_statement
+from lrs_export.signature import verify_jws_extension, verify_signed_statement
 
 HOMEPAGE = "https://ena.cisss-laurentides.example"
 
@@ -79,10 +83,11 @@ def test_signed_multipart_body_parses_back(
     assert not verify_signed_statement(statement, jws_bytes, public_key)
 
 
-def test_jws_extension_mode_reaches_a_real_lrs_and_verifies(
+def test_jws_extension_mode_signs_the_statement_not_the_record_and_reaches_a_real_lrs(
     tmp_path: Path, keys: Keys, sign_one: Callable[..., AttestationRecord]
 ) -> None:
     record = _record(tmp_path, sign_one)
+    public_key = keys.public[next(iter(keys.public))]
     with start_local_lrs(tmp_path / "ralph") as lrs:
         settings = lrs.settings(statement_mode="jws-extension", homepage=HOMEPAGE)
         with Outbox(tmp_path / "outbox.db") as outbox:
@@ -94,11 +99,114 @@ def test_jws_extension_mode_reaches_a_real_lrs_and_verifies(
             assert outbox.counts()["pending"] == 0, report
         with LrsClient(settings) as client:
             stored = client.get_statement(sid)
-    assert stored is not None
+    assert stored is not None and stored["version"] == "1.0.3"
     extensions = stored["result"]["extensions"]
     assert extensions[EXT_VERIFICATION_CODE] == record.verification_code
-    payload = verify_jws(extensions[V.EXT_JWS], keys.public)
-    signed = json.loads(payload)
-    assert signed["id"] == record.id
-    assert hashlib.sha256(payload).hexdigest() == record.record_hash
-    assert signed["employee_number"] == "8001"
+    token = extensions[V.EXT_JWS]
+    assert token != record.jws and jwt.get_unverified_header(token)["kid"] == key_id(public_key)
+    # The JWS signs the statement itself: its payload is the stored statement minus the JWS
+    # and what the LRS adds -- nothing the LRS does not already see.
+    signed = json.loads(verify_jws(token, keys.public))
+    assert "full_name" not in signed and "employee_number" not in signed
+    assert signed["id"] == record.id and signed["version"] == "1.0.3"
+    without = json.loads(json.dumps(stored))
+    del without["result"]["extensions"][V.EXT_JWS]
+    assert {k: v for k, v in without.items() if k not in ("stored", "authority")} == signed
+    assert verify_jws_extension(stored, public_key)
+    assert verify_jws_extension_form(stored, public_key)  # the sender's fallback checks it the same way
+    forged = json.loads(json.dumps(stored))
+    forged["context"]["extensions"][V.EXT_REGISTER_SEQ] += 1
+    assert not verify_jws_extension(forged, public_key)
+    # The record's place in the register: its position and the digest of its JWS, not record_hash.
+    ctx = stored["context"]["extensions"]
+    assert ctx[V.EXT_REGISTER_SEQ] == record.seq
+    assert ctx[V.EXT_REGISTER_WITNESS] == hashlib.sha256(record.jws.encode()).hexdigest()
+    assert record.record_hash not in json.dumps(stored)
+
+
+def test_both_modes_send_the_same_statement(
+    tmp_path: Path, keys: Keys, sign_one: Callable[..., AttestationRecord]
+) -> None:
+    """jws-extension mode = the sender's fallback form of signed-multipart (same JSON)."""
+    record = _record(tmp_path, sign_one)
+    with Outbox(tmp_path / "a.db") as multipart, Outbox(tmp_path / "b.db") as extension:
+        enqueue_attestation(record, multipart, LrsSettings(homepage=HOMEPAGE), keys.private)
+        enqueue_attestation(
+            record, extension, LrsSettings(homepage=HOMEPAGE, statement_mode="jws-extension"), keys.private
+        )
+        (signed,) = multipart.next_batch(1)
+        (plain,) = extension.next_batch(1)
+    converted = to_jws_extension(signed)
+    assert converted is not None and converted.body == plain.body
+
+
+def test_revocation_becomes_a_voiding_statement(
+    tmp_path: Path, keys: Keys, sign_one: Callable[..., AttestationRecord]
+) -> None:
+    with AttestationStore(tmp_path / "a.db") as store:
+        attestation = sign_one(
+            store,
+            employee_number="8001",
+            full_name="Zéphirine Quenneville",
+            signature="Zéphirine Quenneville",
+        )
+        revocation = store.revoke(
+            attestation.id, "Zéphirine Quenneville a signé pour une autre", keys.private
+        )
+    public_key = keys.public[next(iter(keys.public))]
+    for mode in ("signed-multipart", "jws-extension"):
+        settings = LrsSettings(
+            homepage=HOMEPAGE, statement_mode=mode, platform="formation-tic-cissslaurentides"
+        )
+        with Outbox(tmp_path / f"{mode}.db") as outbox:
+            sid = enqueue_revocation(revocation, outbox, settings, keys.private)
+            assert enqueue_record(revocation, outbox, settings, keys.private) == sid  # idempotent
+            (pending,) = outbox.next_batch(10)
+        statement = json.loads(pending.body)
+        assert sid == revocation.id == statement["id"]
+        assert statement["version"] == "1.0.3"
+        assert statement["verb"] == {
+            "id": "http://adlnet.gov/expapi/verbs/voided",
+            "display": {"fr-CA": "a annulé"},
+        }
+        assert statement["object"] == {"objectType": "StatementRef", "id": attestation.id}
+        # The establishment's installation voids; never the person, never a name.
+        assert statement["actor"] == {
+            "objectType": "Agent",
+            "account": {"name": "formation-tic-cissslaurentides", "homePage": HOMEPAGE},
+        }
+        context = statement["context"]
+        assert "platform" not in context and "registration" not in context  # object is no Activity
+        assert context["extensions"][V.EXT_REGISTER_SEQ] == revocation.seq == 2
+        assert (
+            context["extensions"][V.EXT_REGISTER_WITNESS]
+            == hashlib.sha256(revocation.jws.encode()).hexdigest()
+        )
+        assert "result" not in statement or set(statement["result"]["extensions"]) == {V.EXT_JWS}
+        text = json.dumps(statement, ensure_ascii=False)
+        assert "Quenneville" not in text and "autre" not in text and "8001" not in text
+        BaseXapiStatement.model_validate(statement)
+        if mode == "signed-multipart":
+            (attachment,) = pending.attachments
+            assert verify_signed_statement(statement, attachment.content, public_key)
+        else:
+            assert pending.attachments == () and verify_jws_extension(statement, public_key)
+
+
+def test_an_attestation_is_not_enqueued_as_a_revocation_and_back(
+    tmp_path: Path, keys: Keys, sign_one: Callable[..., AttestationRecord]
+) -> None:
+    with AttestationStore(tmp_path / "a.db") as store:
+        attestation = sign_one(store, employee_number="8001")
+        revocation = store.revoke(attestation.id, "Erreur", keys.private)
+    settings = LrsSettings(homepage=HOMEPAGE)
+    with Outbox(tmp_path / "o.db") as outbox:
+        with pytest.raises(AttestError):
+            enqueue_attestation(revocation, outbox, settings, keys.private)
+        with pytest.raises(AttestError):
+            enqueue_revocation(attestation, outbox, settings, keys.private)
+        with pytest.raises(AttestError):
+            enqueue_record(
+                attestation, outbox, settings.model_copy(update={"statement_mode": "x"}), keys.private
+            )
+        assert outbox.counts()["pending"] == 0

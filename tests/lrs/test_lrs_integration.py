@@ -27,7 +27,7 @@ from .conftest import stored_id_counts
 from .scenarios_fixtures import BRANCHING, MULTIPLE, SINGLE
 from .test_lrs_statements import every_statement
 
-LRS_FIELDS = {"stored", "authority", "version"}
+LRS_FIELDS = {"stored", "authority"}
 
 
 def _flush(outbox: Outbox, lrs: LocalLrs, **overrides: object) -> None:

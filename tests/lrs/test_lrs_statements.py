@@ -73,6 +73,7 @@ def test_common_shape_privacy_and_time(attempt: S.Attempt) -> None:
             "objectType": "Agent",
             "account": {"name": "4711042", "homePage": "https://ena.santeqc.example"},
         }
+        assert st["version"] == "1.0.3"  # kept: an LRS stores 1.0.0 for a statement without one
         text = json.dumps(st)
         assert "mbox" not in text and '"name": "4711042"' in text
         assert datetime.fromisoformat(st["timestamp"]).utcoffset().total_seconds() == 0
@@ -124,6 +125,32 @@ def test_accept_has_form_version_as_object(attempt: S.Attempt) -> None:
     assert st["object"]["id"] == V.form_iri("2024-01")
     assert st["context"]["extensions"][V.EXT_FORM_VERSION] == "2024-01"
     assert st["context"]["extensions"][V.EXT_DIRECTIVE_VERSION] == "2022"
+
+
+def test_voiding_statement(attempt: S.Attempt) -> None:
+    target = S.accepted("2024-01", "2022", attempt=attempt)
+    st = S.voided(
+        target["id"],
+        homepage=attempt.homepage,
+        account_name="formation-tic",
+        directive_version="2022",
+        context_extensions={V.EXT_REGISTER_SEQ: 2},
+    )
+    BaseXapiStatement.model_validate(st)
+    uuid.UUID(st["id"])
+    assert st["version"] == "1.0.3"
+    assert st["verb"]["id"] == "http://adlnet.gov/expapi/verbs/voided" == V.VERBS["voided"][0]
+    assert st["object"] == {"objectType": "StatementRef", "id": target["id"]}
+    assert st["actor"] == {
+        "objectType": "Agent",
+        "account": {"name": "formation-tic", "homePage": "https://ena.santeqc.example"},
+    }
+    # xAPI: platform (and revision) only when the object is an Activity.
+    assert "platform" not in st["context"] and "registration" not in st["context"]
+    assert st["context"]["language"] == "fr-CA"
+    assert st["context"]["contextActivities"]["category"][0]["id"] == V.PROFILE
+    assert st["context"]["extensions"] == {V.EXT_DIRECTIVE_VERSION: "2022", V.EXT_REGISTER_SEQ: 2}
+    assert datetime.fromisoformat(st["timestamp"]).utcoffset().total_seconds() == 0
 
 
 def test_answer_callback_builds_and_enqueues(tmp_path: Path, attempt: S.Attempt) -> None:
