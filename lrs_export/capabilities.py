@@ -48,7 +48,6 @@ FALLBACK_FORM = "jws-extension"
 _BODY_UNREADABLE = re.compile(
     r"invalid json|json body|multipart|content[- ]type|media[- ]type|boundary", re.IGNORECASE
 )
-_LRS_MANAGED = ("authority", "stored", "version")
 
 
 def endpoint_key(url: str) -> str:
