@@ -172,6 +172,8 @@ def reconcile(ctx: click.Context, requeue: bool) -> None:
     ):
         report = reconcile_outbox(outbox, client, requeue=requeue, progress=bar.update)
     click.echo(f"Vérifiés : {report.checked} ; absents du LRS : {len(report.missing)}.")
+    if report.voided:
+        click.echo(f"Annulés par une révocation (présents, énoncé « voided ») : {len(report.voided)}.")
     for statement_id in report.missing:
         click.echo(f"  absent : {statement_id}")
     if report.requeued:
