@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .check import CheckResult, check_paths
-from .model import Scenario
+from .model import Scenario, Usage
 from .profile import Profile, render
 
 
@@ -40,3 +40,18 @@ def load_bank(paths: Iterable[Path], profile: Profile) -> list[Scenario]:
     if not result.ok:
         raise BankError(result)
     return [render_scenario(s.scenario, profile) for s in result.scenarios]
+
+
+def graded(scenarios: Iterable[Scenario]) -> list[Scenario]:
+    """The scenarios of the graded quiz (``usage: evaluation``): their answers are never published."""
+    return [s for s in scenarios if s.usage == Usage.EVALUATION]
+
+
+def practice(scenarios: Iterable[Scenario]) -> list[Scenario]:
+    """The practice set (``usage: pratique``): published with its answers in the book."""
+    return [s for s in scenarios if s.usage == Usage.PRATIQUE]
+
+
+def load_graded_bank(paths: Iterable[Path], profile: Profile) -> list[Scenario]:
+    """Like :func:`load_bank`, keeping only the graded scenarios: what the quiz may draw from."""
+    return graded(load_bank(paths, profile))

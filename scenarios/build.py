@@ -13,12 +13,12 @@ from typing import Any
 
 import yaml
 
-from .bank import BankError, load_bank
+from .bank import BankError, load_bank, practice
 from .book_config import harden_config_file, refusals
 from .model import Scenario, Theme
 from .notebooks import write_notebooks
 from .pages import bank_index, expand_scenario_lists, scenario_page
-from .profile import Profile, render
+from .profile import Profile, placeholder_values, render
 
 Progress = Callable[[str], None]
 
@@ -44,7 +44,10 @@ class BuildResult:
 
 
 def stage_book(source: Path, staging: Path, scenarios: list[Scenario], profile: Profile) -> None:
-    """Copy the book sources to ``staging``, apply the profile, and generate the bank pages."""
+    """Copy the book sources to ``staging``, apply the profile, and generate the bank pages.
+
+    Every scenario given gets a page: :func:`build` gives only the practice set.
+    """
     if staging.exists():
         shutil.rmtree(staging)
     shutil.copytree(source, staging, ignore=shutil.ignore_patterns("_build", BANK_DIR))
@@ -152,13 +155,20 @@ def build(
     ``book_dir`` (the sources) is only read; notebooks and staged sources go to ``work_dir``,
     the HTML to ``output_dir/_build/html``.
     """
+    provisional = placeholder_values(profile.model_dump())
+    if provisional:  # load_profile already refuses them with file:line; a Profile built in code too
+        listed = ", ".join(f"{'.'.join(map(str, where))} = « {value} »" for where, value in provisional)
+        raise BuildError(
+            f"profil d'établissement : valeur(s) provisoire(s) qu'un livre ne doit pas montrer : {listed}"
+        )
     progress("1/4 Vérification des scénarios…")
     scenarios = load_bank(bank_paths, profile)  # raises BankError
     progress(f"2/4 Compilation de {len(scenarios)} carnet(s) Jupyter…")
     notebooks = write_notebooks(scenarios, work_dir / "notebooks")
     progress("3/4 Préparation des pages du livre…")
     staging = work_dir / "book-src"
-    stage_book(book_dir, staging, scenarios, profile)
+    # Only the practice set is published: the graded scenarios' answers never reach the book.
+    stage_book(book_dir, staging, practice(scenarios), profile)
     progress("4/4 Construction du livre HTML (Jupyter Book)…")
     run_jupyter_book(staging, output_dir)
     html_dir = output_dir / "_build" / "html"

@@ -1,5 +1,8 @@
 """Scenario file format, version 1: strict pydantic models.
 
+Optional fields added within version 1: ``usage`` (graded or practice) and ``regles`` (the
+rules of ``data/obligations.yaml`` the scenario tests).
+
 A scenario file is one YAML document. Field names are English (stable identifiers);
 values written for learners are French Markdown.
 """
@@ -9,7 +12,18 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from .sources import RuleId, load_rules
 
 SCHEMA_VERSION = 1
 """The scenario file format version this code reads and writes."""
@@ -67,6 +81,22 @@ class Role(StrEnum):
     GESTIONNAIRE = "gestionnaire"
     ETUDIANT = "etudiant"
     BENEVOLE = "benevole"
+    RESIDENT = "resident"
+    """Résidente ou résident en médecine."""
+    PHARMACIEN = "pharmacien"
+    MAIN_OEUVRE_INDEPENDANTE = "main-oeuvre-independante"
+    """Personne qui travaille pour l'établissement par une agence ou à contrat (MOI)."""
+    FOURNISSEUR = "fournisseur"
+    """Entreprise liée par contrat ou fournisseur, et son personnel."""
+
+
+class Usage(StrEnum):
+    """What a scenario is for: graded in the quiz, or published with its answer in the book."""
+
+    EVALUATION = "evaluation"
+    """Drawn in the graded quiz; its answer is never published."""
+    PRATIQUE = "pratique"
+    """Published in the book with its answer, for practice; never drawn in the quiz."""
 
 
 class Setting(StrEnum):
@@ -169,6 +199,19 @@ class Branching(_Strict):
 Question = Annotated[SingleChoice | MultipleChoice | Branching, Field(discriminator="kind")]
 
 
+def _known_rule(rule_id: str) -> str:
+    if load_rules().rule(rule_id) is None:
+        raise PydanticCustomError(
+            "regle_inconnue",
+            "règle inconnue « {rule} » (voir scenarios/data/obligations.yaml)",
+            {"rule": rule_id},
+        )
+    return rule_id
+
+
+KnownRule = Annotated[RuleId, AfterValidator(_known_rule)]
+
+
 class Scenario(_Strict):
     """One training scenario (file format version 1)."""
 
@@ -187,3 +230,36 @@ class Scenario(_Strict):
     explanation: Text | None = Field(
         default=None, description="Explication générale montrée après la réponse."
     )
+    usage: Usage = Field(
+        default=Usage.EVALUATION,
+        description="« evaluation » (questionnaire noté, réponse jamais publiée) ou « pratique » "
+        "(publié avec sa réponse dans le livre).",
+    )
+    regles: list[KnownRule] = Field(
+        default_factory=list,
+        description="Règles évaluées par ce scénario (identifiants de scenarios/data/obligations.yaml).",
+    )
+
+    @field_validator("regles")
+    @classmethod
+    def _rules_cite_their_source(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """Each rule tested is listed once and one of its sources is cited in ``sections``."""
+        if len(set(value)) != len(value):
+            doubles = sorted({r for r in value if value.count(r) > 1})
+            raise PydanticCustomError(
+                "regle_double", "règle en double : {rules}", {"rules": ", ".join(doubles)}
+            )
+        sections = set(info.data.get("sections") or [])
+        if not sections:
+            return value
+        rules = load_rules()
+        for rule_id in value:
+            rule = rules.rule(rule_id)
+            if rule is not None and not sections & set(rule.sources):
+                raise PydanticCustomError(
+                    "regle_sans_source",
+                    "la règle « {rule} » s'appuie sur {sources} : citez au moins une de ces sections "
+                    "dans « sections »",
+                    {"rule": rule_id, "sources": ", ".join(rule.sources)},
+                )
+        return value

@@ -16,12 +16,16 @@ _ROLE_LABELS = {
     "tous": "tout le personnel",
     "infirmiere": "infirmière ou infirmier",
     "medecin": "médecin",
-    "travailleur-social": "travailleuse ou travailleur social",
-    "professionnel": "professionnel",
+    "travailleur-social": "travailleuse sociale ou travailleur social",
+    "professionnel": "professionnelle ou professionnel",
     "commis": "personnel administratif",
     "gestionnaire": "gestionnaire",
     "etudiant": "stagiaire",
     "benevole": "bénévole",
+    "resident": "résidente ou résident en médecine",
+    "pharmacien": "pharmacienne ou pharmacien",
+    "main-oeuvre-independante": "main-d'œuvre indépendante",
+    "fournisseur": "entreprise sous contrat ou fournisseur",
 }
 _SETTING_LABELS = {
     "clsc": "CLSC",
@@ -33,6 +37,13 @@ _SETTING_LABELS = {
     "gmf": "GMF",
 }
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_APOSTROPHE_BEFORE_MARKUP = re.compile(r"(?<=\w)'(?=[*_`\[])")
+
+
+def typographic_apostrophes(text: str) -> str:
+    """« l'**étape** » → « l’**étape** »: Sphinx's smart quotes would turn an apostrophe that
+    touches inline markup into a closing quotation mark (« l”étape »)."""
+    return _APOSTROPHE_BEFORE_MARKUP.sub("’", text)
 SCENARIO_LIST = re.compile(r"^[ \t]*(?<!\\)\{\{\s*scenarios\s*:\s*([a-z, -]+?)\s*\}\}[ \t]*$", re.M)
 
 
@@ -90,7 +101,7 @@ def scenario_page(scenario: Scenario) -> str:
         if scenario.explanation:
             lines += ["", scenario.explanation.strip()]
         lines += ["", _sources(scenario), ":::", ""]
-    return "\n".join(lines) + "\n"
+    return typographic_apostrophes("\n".join(lines) + "\n")
 
 
 def _one_para(text: str) -> str:
@@ -148,8 +159,12 @@ def bank_index(scenarios: Iterable[Scenario]) -> str:
     lines = [
         "# Banque de scénarios",
         "",
-        "Chaque scénario présente une situation réelle de travail. Répondez d'abord, puis "
-        "ouvrez l'explication : elle cite les sections de la directive qui s'appliquent.",
+        "Ces scénarios d'exercice présentent des situations de travail. Répondez d'abord, puis "
+        "ouvrez l'explication : elle cite les sections de la directive et des documents "
+        "d'accompagnement qui s'appliquent.",
+        "",
+        "Les scénarios du questionnaire noté sont différents et leurs réponses ne sont pas "
+        "publiées ici.",
         "",
     ]
     for theme in Theme:
@@ -158,7 +173,7 @@ def bank_index(scenarios: Iterable[Scenario]) -> str:
         lines += [f"## {THEME_LABELS[theme]}", ""]
         lines += [f"- [{link_text(s.title)}]({s.id}.md)" for s in sorted(by_theme[theme], key=lambda s: s.id)]
         lines += [""]
-    return "\n".join(lines)
+    return typographic_apostrophes("\n".join(lines))
 
 
 def expand_scenario_lists(text: str, scenarios: Iterable[Scenario], prefix: str) -> str:

@@ -7,10 +7,37 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic_core import PydanticCustomError
 
-PROFILE_SCHEMA_VERSION = 1
+PROFILE_SCHEMA_VERSION = 2
+"""Version 2: every contact value is ``{valeur, source}`` (``source: aucune`` when no source
+document gives one, with ``formulation_neutre`` shown instead)."""
 DEFAULT_PROFILE = "profiles/cisss-laurentides.yaml"
+NO_SOURCE = "aucune"
+"""The ``source`` of a contact value that no source document gives."""
+
+PLACEHOLDER_VALUE = re.compile(
+    r"à\s+adapter|a\s+adapter|à\s+compléter|à\s+confirmer|exemple|example\.|\bexample\b|"
+    r"(?<![0-9])0000(?![0-9])|\bxxx+\b|\btodo\b|\btbd\b",
+    re.IGNORECASE,
+)
+"""Profile values that are still placeholders, which a built book must never show."""
+
+PHONE = re.compile(
+    r"(?<![\w-])(?:\+?1[\s.-])?\(?[2-9]\d{2}\)?[\s.-]\d{3}[\s.-]\d{4}(?![\w-])"
+    r"(?:,?\s*poste\s*:?\s*\d+)?|\bposte\s*:?\s*\d{2,}\b",
+    re.IGNORECASE,
+)
+"""A North American telephone number (with or without « poste »), or a bare extension."""
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"')\]]+|\bwww\.[\w-]+(?:\.[\w-]+)+[^\s<>\"')\]]*", re.IGNORECASE)
+
+
+def literal_contacts(text: str) -> list[str]:
+    """Telephone numbers and email addresses written out in ``text`` (placeholders excluded)."""
+    bare = PLACEHOLDER.sub(" ", text)
+    return [m.group(0) for pattern in (PHONE, EMAIL) for m in pattern.finditer(bare)]
 
 PLACEHOLDER = re.compile(r"(?<!\\)\{\{\s*etab\.([A-Za-z0-9_.]+)\s*\}\}")
 ESCAPED = re.compile(r"\\(\{\{)")
@@ -45,17 +72,64 @@ class DirectiveIdentity(_Strict):
     responsable: str
 
 
-class Contact(_Strict):
-    """A team or office people are told to reach."""
+class ContactValue(_Strict):
+    """One contact detail and the source document section it comes from."""
 
-    nom: str
-    telephone: str | None = None
-    courriel: str | None = None
-    adresse: str | None = None
+    valeur: str | None
+    source: str
+    formulation_neutre: str | None = None
+
+    @model_validator(mode="after")
+    def _sourced_or_neutral(self) -> ContactValue:
+        from .sources import load_registry
+
+        if self.source == NO_SOURCE:
+            if self.valeur is not None:
+                raise PydanticCustomError(
+                    "valeur_sans_source",
+                    "une valeur doit venir d'un document source : indiquez sa section dans "
+                    "« source », ou retirez la valeur (valeur: null) et gardez « source: aucune »",
+                )
+            if not self.formulation_neutre:
+                raise PydanticCustomError(
+                    "neutre_manquante",
+                    "sans valeur, donnez la « formulation_neutre » affichée à sa place",
+                )
+        elif not load_registry().exists(self.source):
+            raise PydanticCustomError(
+                "source_inconnue",
+                "source inconnue « {source} » : une section de scenarios/data/sources.yaml "
+                "(« 5.10 », « faq-tt:15 ») ou « aucune »",
+                {"source": self.source},
+            )
+        elif self.valeur is None:
+            raise PydanticCustomError(
+                "valeur_manquante", "valeur absente : mettez « source: aucune » et une formulation neutre"
+            )
+        return self
+
+    @property
+    def shown(self) -> str:
+        """What a learner reads: the value, or the neutral wording when there is none."""
+        return self.valeur if self.valeur is not None else (self.formulation_neutre or "")
+
+
+class Contact(_Strict):
+    """A team or office people are told to reach; each detail carries its source."""
+
+    nom: ContactValue
+    telephone: ContactValue | None = None
+    courriel: ContactValue | None = None
+    adresse: ContactValue | None = None
+    portail: ContactValue | None = None
+
+    def values(self) -> dict[str, ContactValue]:
+        """The details this contact has, by field name."""
+        return {k: v for k in type(self).model_fields if isinstance(v := getattr(self, k), ContactValue)}
 
 
 class Profile(_Strict):
-    """An establishment profile (``schema_version`` 1)."""
+    """An establishment profile (``schema_version`` 2)."""
 
     schema_version: int
     etablissement: Etablissement
@@ -63,15 +137,31 @@ class Profile(_Strict):
     contacts: dict[str, Contact]
 
     def lookup(self, dotted: str) -> str | None:
-        """The value at ``contacts.archives.telephone``-style path, or None if there is none."""
-        node: Any = self.model_dump()
-        for part in dotted.split("."):
+        """The value at ``contacts.archives.telephone``-style path, or None if there is none.
+
+        A contact detail gives its value, or its neutral wording when no source gives one.
+        """
+        parts = dotted.split(".")
+        if len(parts) == 3 and parts[0] == "contacts":
+            contact = self.contacts.get(parts[1])
+            detail = contact.values().get(parts[2]) if contact else None
+            return detail.shown if detail else None
+        node: Any = self.model_dump(exclude={"contacts"})
+        for part in parts:
             if not isinstance(node, dict) or part not in node:
                 return None
             node = node[part]
         if isinstance(node, dict | list):
             return None
         return "sans objet" if node is None else str(node)
+
+    def contact_values(self) -> dict[str, ContactValue]:
+        """Every contact detail, by its placeholder path (``contacts.archives.telephone``)."""
+        return {
+            f"contacts.{name}.{field}": value
+            for name, contact in self.contacts.items()
+            for field, value in contact.values().items()
+        }
 
 
 def load_profile(path: Path | None = None) -> Profile:
@@ -98,15 +188,12 @@ def load_profile(path: Path | None = None) -> Profile:
     data = doc.data
     if not isinstance(data, dict):
         raise ProfileError(f"{source}:1:1: profil d'établissement invalide : un dictionnaire est attendu")
-    version = data.get("schema_version")
-    if version != PROFILE_SCHEMA_VERSION:
+    version_problem = _version_problem(data.get("schema_version"))
+    if version_problem:
         pos = doc.position(("schema_version",))
-        raise ProfileError(
-            f"{source}:{pos.line}:{pos.column}: profil d'établissement : schema_version {version!r} "
-            f"non pris en charge (version attendue : {PROFILE_SCHEMA_VERSION})"
-        )
+        raise ProfileError(f"{source}:{pos.line}:{pos.column}: profil d'établissement : {version_problem}")
     try:
-        return Profile.model_validate(data)
+        profile = Profile.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
         where = tuple(error["loc"])
@@ -117,6 +204,63 @@ def load_profile(path: Path | None = None) -> Profile:
         raise ProfileError(
             f"{source}:{pos.line}:{pos.column}: profil d'établissement, champ « {field} » : {message}{more}"
         ) from None
+    placeholders = placeholder_values(data)
+    if placeholders:
+        where, value = placeholders[0]
+        pos = doc.position(where)
+        field = ".".join(str(p) for p in where)
+        more = f" (et {len(placeholders) - 1} autre(s))" if len(placeholders) > 1 else ""
+        raise ProfileError(
+            f"{source}:{pos.line}:{pos.column}: profil d'établissement, champ « {field} » : "
+            f"valeur provisoire « {value} » : un livre ne doit jamais la montrer. Inscrivez la valeur "
+            f"donnée par un document source (et sa section dans « source »), ou « valeur: null » avec "
+            f"« source: aucune » et une formulation neutre{more}"
+        )
+    return profile
+
+
+def _version_problem(version: object) -> str | None:
+    """Why ``schema_version`` cannot be read by this program, or None."""
+    if not isinstance(version, int) or isinstance(version, bool):
+        return (
+            f"schema_version manquant ou invalide ({version!r}) : "
+            f"nombre entier attendu ({PROFILE_SCHEMA_VERSION})"
+        )
+    if version < PROFILE_SCHEMA_VERSION:
+        return (
+            f"schema_version {version} trop ancien : ce programme lit la version {PROFILE_SCHEMA_VERSION}. "
+            "Mettez le profil à jour : chaque valeur de contact (nom, telephone, courriel, adresse) "
+            "devient « {valeur: …, source: section} », par exemple « telephone: {valeur: \"450 …\", "
+            "source: \"5.10\"} » ; une valeur qu'aucun document source ne donne devient « valeur: null » "
+            "avec « source: aucune » et une « formulation_neutre » (modèle : le profil livré, "
+            "scenarios/profiles/cisss-laurentides.yaml), puis écrivez schema_version: "
+            f"{PROFILE_SCHEMA_VERSION}"
+        )
+    if version > PROFILE_SCHEMA_VERSION:
+        return (
+            f"schema_version {version} trop récent : ce programme lit la version {PROFILE_SCHEMA_VERSION} ; "
+            "mettez formation-tic à jour"
+        )
+    return None
+
+
+_Where = tuple[str | int, ...]
+
+
+def placeholder_values(data: Any, where: _Where = ()) -> list[tuple[_Where, str]]:
+    """Every text of a profile's data that is still a placeholder (« à adapter », « exemple »,
+    ``0000``, ``example.``), with its path, in file order."""
+    found: list[tuple[_Where, str]] = []
+    if isinstance(data, str):
+        if PLACEHOLDER_VALUE.search(data):
+            found.append((where, data))
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            found += placeholder_values(value, (*where, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found += placeholder_values(value, (*where, index))
+    return found
 
 
 PROFILE_ERRORS = {

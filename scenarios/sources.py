@@ -1,14 +1,20 @@
-"""Registry of the citable sections of the source documents (data in ``data/sources.yaml``)."""
+"""Registry of the citable sections of the source documents (data in ``data/sources.yaml``)
+and of the individual rules the course teaches (data in ``data/obligations.yaml``)."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
+from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 DIRECTIVE_KEY = "dir"
+ANNEX_PREFIX = "annexe-"
+RULES_SCHEMA_VERSION = 2
+"""The format version of ``data/obligations.yaml`` this code reads."""
 
 
 class SourceDocument(BaseModel):
@@ -54,6 +60,8 @@ class Registry(BaseModel):
         doc = self.document(key)
         if doc is None or section not in doc.sections:
             return citation
+        if key == DIRECTIVE_KEY and section.startswith(ANNEX_PREFIX):
+            return f"annexe {section.removeprefix(ANNEX_PREFIX)}"
         return doc.cite.format(section=section, label=doc.sections[section])
 
     def title(self, citation: str) -> str:
@@ -68,3 +76,133 @@ def load_registry() -> Registry:
     """The bundled registry of citable sections."""
     text = resources.files("scenarios").joinpath("data/sources.yaml").read_text(encoding="utf-8")
     return Registry.model_validate(yaml.safe_load(text))
+
+
+# --- Rules ------------------------------------------------------------------------------
+
+RuleId = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9]+(?:[.-][a-z0-9]+)*$", min_length=3, max_length=60)
+]
+"""A rule id: lowercase letters, digits, dots and hyphens, e.g. ``5.8-premier-contact``."""
+
+
+class RuleNature(StrEnum):
+    """What kind of statement a rule is, in its source."""
+
+    EXIGENCE = "exigence"
+    """« doit », « il est obligatoire »."""
+    INTERDICTION = "interdiction"
+    """« ne doit pas », « il est interdit », « n'est pas autorisé »."""
+    CONDITION = "condition"
+    """Allowed only if…, or what changes when a condition holds."""
+    EXCEPTION = "exception"
+    """A case where the general rule gives way."""
+    RECOMMANDATION = "recommandation"
+    """« il est recommandé », « il est prudent », « n'est pas recommandé »."""
+    PORTEE = "portee"
+    """Who or what the rule applies to."""
+
+
+class RuleStatus(StrEnum):
+    """How binding the rule is for the establishment's staff, from its source document."""
+
+    DIRECTIVE = "directive"
+    """Stated by the establishment's directive."""
+    ORIENTATION_MSSS = "orientation-msss"
+    """Stated by the MSSS orientation on sharing with information systems."""
+    PRATIQUE_RECOMMANDEE = "pratique-recommandee"
+    """From a companion document of another organisation (telework FAQ, telehealth guide):
+    a recommended practice, to check against the establishment's own rules and list."""
+
+
+STATUS_OF_DOCUMENT = {
+    DIRECTIVE_KEY: RuleStatus.DIRECTIVE,
+    "msss-si": RuleStatus.ORIENTATION_MSSS,
+    "faq-tt": RuleStatus.PRATIQUE_RECOMMANDEE,
+    "guide-ts": RuleStatus.PRATIQUE_RECOMMANDEE,
+}
+
+
+class Public(StrEnum):
+    """Whom the rule binds."""
+
+    INTERVENANT = "intervenant"
+    GESTIONNAIRE = "gestionnaire"
+
+
+class Rule(BaseModel):
+    """One rule of a source: a « doit », « ne doit pas », condition or exception, paraphrased."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: RuleId
+    sources: list[str] = Field(min_length=1, description="Citations, la principale d'abord.")
+    nature: RuleNature
+    statut: RuleStatus
+    public: Public = Public.INTERVENANT
+    texte: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
+
+    @model_validator(mode="after")
+    def _status_follows_the_source(self) -> Rule:
+        key = load_registry().split(self.sources[0])[0]
+        expected = STATUS_OF_DOCUMENT.get(key)
+        if expected is not None and self.statut != expected:
+            raise ValueError(f"règle « {self.id} » : statut « {expected.value} » attendu pour {key}")
+        return self
+
+
+class Exclusion(BaseModel):
+    """A part of a source left out of the rule list on purpose, and why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sources: list[str] = Field(min_length=1)
+    raison: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
+
+
+class RuleBook(BaseModel):
+    """Every rule the course teaches, and what was left out."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    schema_version: int
+    regles: list[Rule] = Field(min_length=1)
+    hors_champ: list[Exclusion] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ids_are_unique_and_sources_real(self) -> RuleBook:
+        if self.schema_version != RULES_SCHEMA_VERSION:
+            raise ValueError(
+                f"obligations.yaml : schema_version {self.schema_version} non pris en charge "
+                f"(version attendue : {RULES_SCHEMA_VERSION})"
+            )
+        registry = load_registry()
+        seen: set[str] = set()
+        for rule in self.regles:
+            if rule.id in seen:
+                raise ValueError(f"règle « {rule.id} » en double")
+            seen.add(rule.id)
+            for citation in rule.sources:
+                if not registry.exists(citation):
+                    raise ValueError(f"règle « {rule.id} » : section inexistante « {citation} »")
+        for item in self.hors_champ:
+            for citation in item.sources:
+                if not registry.exists(citation):
+                    raise ValueError(f"hors_champ : section inexistante « {citation} »")
+        return self
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule with this id, if any."""
+        return self.by_id.get(rule_id)
+
+    @property
+    def by_id(self) -> dict[str, Rule]:
+        """Rules by id."""
+        return {r.id: r for r in self.regles}
+
+
+@lru_cache(maxsize=1)
+def load_rules() -> RuleBook:
+    """The bundled list of rules (``data/obligations.yaml``)."""
+    text = resources.files("scenarios").joinpath("data/obligations.yaml").read_text(encoding="utf-8")
+    return RuleBook.model_validate(yaml.safe_load(text))

@@ -68,7 +68,10 @@ def test_page_is_built_from_the_fragment_the_app_shows(
 
 
 def _form_version(form: FormContent, version: str, minor: bool) -> FormContent:
-    return form.model_copy(update={"version": version, "changement_mineur": minor})
+    """A later version of the bundled form: ``version`` is relative to it (``+0.1``, ``+1``)."""
+    major = form.version_key[0]
+    absolute = f"{major}.1" if version == "+0.1" else f"{major + int(version)}"
+    return form.model_copy(update={"version": absolute, "changement_mineur": minor})
 
 
 @pytest.mark.parametrize(
@@ -77,9 +80,9 @@ def _form_version(form: FormContent, version: str, minor: bool) -> FormContent:
         (None, None, "a-jour"),
         (("2025-01-01", True), None, "a-jour"),
         (("2025-01-01", False), None, "a-renouveler"),
-        (None, ("1.1", True), "a-jour"),
-        (None, ("2", False), "a-renouveler"),
-        (("2025-01-01", True), ("1.1", True), "a-jour"),
+        (None, ("+0.1", True), "a-jour"),
+        (None, ("+1", False), "a-renouveler"),
+        (("2025-01-01", True), ("+0.1", True), "a-jour"),
     ],
 )
 def test_renewal_rules(

@@ -249,7 +249,7 @@ def test_store_refuses_failed_quiz_and_form_mismatch(
 
     sub = validate_submission(form, valid_values(form))
     failed = QuizResult(registration=uuid.uuid4(), score=0.4, passed=False)
-    newer = form.model_copy(update={"version": "2"})
+    newer = form.model_copy(update={"version": str(form.version_key[0] + 1)})
     with AttestationStore(tmp_path / "a.db") as store:
         with pytest.raises(StoreError, match="questionnaire"):
             store.sign(sub, form, directive, failed, "typed", keys.private)

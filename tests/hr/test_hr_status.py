@@ -55,9 +55,10 @@ def test_renewal_after_material_form_version_not_after_minor(world: World) -> No
     world.people = [Person("1004")]
     world.signatures = [("1004", world.form, world.directive)]
     world.build()
-    minor = world.form.model_copy(update={"version": "1.1", "changement_mineur": True})
+    current = world.form.version_key[0]  # versions relative to the bundled form
+    minor = world.form.model_copy(update={"version": f"{current}.1", "changement_mineur": True})
     assert world.status("1004", forms=[world.form, minor]) == "atteste"
-    major = world.form.model_copy(update={"version": "2", "changement_mineur": False})
+    major = world.form.model_copy(update={"version": f"{current + 1}", "changement_mineur": False})
     row = world.register(forms=[world.form, minor, major]).rows[0]
     assert row.status == "a_renouveler"
     assert row.renewal_reason and "formulaire" in row.renewal_reason
@@ -218,7 +219,9 @@ def test_as_of_date_ignores_later_events(world: World) -> None:
 
 def test_set_based_statuses_agree_with_single_person_rule(world: World) -> None:
     old = world.directive.model_copy(update={"version": "2020-01-01", "version_mineure": False})
-    minor_form = world.form.model_copy(update={"version": "1.1", "changement_mineur": True})
+    minor_form = world.form.model_copy(
+        update={"version": f"{world.form.version_key[0]}.1", "changement_mineur": True}
+    )
     world.people = [Person(str(5000 + i)) for i in range(8)]
     world.signatures = [
         ("5000", world.form, world.directive),

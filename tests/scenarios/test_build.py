@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from nbclient import NotebookClient
 
 from formation_tic.cli import main
-from scenarios.bank import load_bank
+from scenarios.bank import graded, load_bank, practice
 from scenarios.build import external_references
 from scenarios.model import Branching
 from scenarios.profile import load_profile
@@ -40,10 +40,12 @@ def test_every_notebook_validates_and_runs_headless(built: Path) -> None:
         assert views, f"{path.name} shows no widget"
 
 
-def test_book_has_a_page_per_scenario_and_is_french(built: Path) -> None:
+def test_book_has_a_page_per_practice_scenario_and_is_french(built: Path) -> None:
     html_dir = built / "var" / "livre" / "_build" / "html"
     scenarios = load_bank([built / "bank"], load_profile())
-    for s in scenarios:
+    for s in graded(scenarios):  # the graded quiz's answers are never published
+        assert not (html_dir / "banque" / f"{s.id}.html").exists(), s.id
+    for s in practice(scenarios):
         page = html_dir / "banque" / f"{s.id}.html"
         assert page.exists(), s.id
         text = page.read_text(encoding="utf-8")
@@ -64,7 +66,7 @@ def test_built_html_references_no_external_url(built: Path) -> None:
 
 
 def test_branching_page_links_every_step_and_ending(built: Path) -> None:
-    scenarios = load_bank([built / "bank"], load_profile())
+    scenarios = practice(load_bank([built / "bank"], load_profile()))
     s = next(s for s in scenarios if isinstance(s.question, Branching))
     q = s.question
     assert isinstance(q, Branching)
