@@ -17,7 +17,7 @@ from .bank import BankError, load_bank, practice
 from .book_config import harden_config_file, refusals
 from .model import Scenario, Theme
 from .notebooks import write_notebooks
-from .pages import bank_index, expand_scenario_lists, scenario_page
+from .pages import bank_index, expand_scenario_lists, scenario_page, typographic_apostrophes
 from .profile import Profile, placeholder_values, render
 
 Progress = Callable[[str], None]
@@ -58,6 +58,8 @@ def stage_book(source: Path, staging: Path, scenarios: list[Scenario], profile: 
                 prefix = "../" * (len(path.relative_to(staging).parts) - 1) + f"{BANK_DIR}/"
                 text = expand_scenario_lists(text, scenarios, prefix)
                 text = render(text, profile)
+                if path.suffix == ".md":
+                    text = typographic_apostrophes(text)
             except ValueError as exc:
                 raise BuildError(f"{source / path.relative_to(staging)} : {exc}") from exc
             path.write_text(text, encoding="utf-8")

@@ -29,12 +29,12 @@ from lrs_export.outbox import Outbox
 
 PLATFORM = {
     "name": "ENA",
-    "issuer": "https://ena.exemple.qc.ca",
+    "issuer": "https://ena.etablissement.example",
     "client_id": "abc",
     "deployment_ids": ["1"],
-    "jwks_url": "https://ena.exemple.qc.ca/mod/lti/certs.php",
-    "auth_login_url": "https://ena.exemple.qc.ca/mod/lti/auth.php",
-    "token_url": "https://ena.exemple.qc.ca/mod/lti/token.php",
+    "jwks_url": "https://ena.etablissement.example/mod/lti/certs.php",
+    "auth_login_url": "https://ena.etablissement.example/mod/lti/auth.php",
+    "token_url": "https://ena.etablissement.example/mod/lti/token.php",
 }
 SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 
@@ -119,7 +119,7 @@ def test_the_kernel_takes_the_lti_identity_from_the_server_header_only() -> None
 
 
 def test_cookies_are_third_party_ready_over_https_and_on_localhost_only() -> None:
-    https = CookiePolicy.for_url("https://formation.exemple.qc.ca/").header("s", "v", 60)
+    https = CookiePolicy.for_url("https://formation.etablissement.example/").header("s", "v", 60)
     assert https == "s=v; Path=/; HttpOnly; Max-Age=60; Secure; SameSite=None; Partitioned"
     assert CookiePolicy.for_url("http://localhost:8000/").cross_site
     plain = CookiePolicy.for_url("http://127.0.0.1:8000/").header("s", "v")
@@ -250,7 +250,7 @@ def test_comments_are_french() -> None:
 
 def test_lti_keys_init_and_config(tmp_path: Path) -> None:
     config = tmp_path / "formation-tic.toml"
-    lines = ["[lti]", 'tool_url = "https://formation.exemple.qc.ca"', "[[lti.platforms]]"]
+    lines = ["[lti]", 'tool_url = "https://formation.etablissement.example"', "[[lti.platforms]]"]
     lines += [f"{k} = {json.dumps(v)}" for k, v in PLATFORM.items()]
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     args = ["--config", str(config), "--data-dir", str(tmp_path / "var")]
@@ -264,9 +264,9 @@ def test_lti_keys_init_and_config(tmp_path: Path) -> None:
     shown = runner.invoke(main, [*args, "lti", "config"])
     assert shown.exit_code == 0, shown.output
     for expected in (
-        "https://formation.exemple.qc.ca/lti/launch",
-        "https://formation.exemple.qc.ca/lti/login",
-        "https://formation.exemple.qc.ca/lti/jwks",
+        "https://formation.etablissement.example/lti/launch",
+        "https://formation.etablissement.example/lti/login",
+        "https://formation.etablissement.example/lti/jwks",
         "employee_number=$Person.sourcedId",
         "Partager le nom du participant avec l'outil    Jamais",
         "Partager l'adresse de courriel du participant  Jamais",
