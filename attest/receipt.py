@@ -40,13 +40,35 @@ footer{margin-top:2rem;font-size:.85rem;color:#444}
 """
 
 
-def _fmt_time(iso_utc: str) -> str:
+SELF_DECLARED_LABEL = "Identité déclarée par la personne (non vérifiée)"
+"""How the receipt names a ``typed`` identification: nothing proved who typed the number."""
+
+RECEIPT_IDENTIFICATION_LABELS: dict[str, str] = {
+    **IDENTIFICATION_LABELS,
+    "typed": f"{SELF_DECLARED_LABEL} : numéro d'employé saisi par la personne",
+}
+"""The « Identification » line of the receipt, by identification method."""
+
+
+def _parse_utc(iso_utc: str) -> dt.datetime | None:
     try:
-        moment = dt.datetime.strptime(iso_utc, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+        return dt.datetime.strptime(iso_utc, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
     except ValueError:
+        return None
+
+
+def _fmt_time(iso_utc: str) -> str:
+    moment = _parse_utc(iso_utc)
+    if moment is None:
         return iso_utc
     local = moment.astimezone(LOCAL_TZ)
     return f"{local:%Y-%m-%d %H:%M} (heure du Québec) – {moment:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def local_date(iso_utc: str) -> str:
+    """The day a record was signed, in Québec time (« 2025-03-14 »); the text itself if unreadable."""
+    moment = _parse_utc(iso_utc)
+    return iso_utc if moment is None else f"{moment.astimezone(LOCAL_TZ):%Y-%m-%d}"
 
 
 def render_receipt_fragment(
@@ -84,7 +106,7 @@ def render_receipt_fragment(
             "Questionnaire réussi",
             f"{round((record.quiz_score or 0) * 100)} % (inscription {record.quiz_registration})",
         ),
-        ("Identification", IDENTIFICATION_LABELS.get(record.identification or "", "—")),
+        ("Identification", RECEIPT_IDENTIFICATION_LABELS.get(record.identification or "", "—")),
     ]
     table = "\n".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in rows)
     h = f"h{title_level}"

@@ -3,6 +3,8 @@
 The one form widget of the project: the learner app (:mod:`formation_tic.app`) shows it too.
 Nothing typed here is trusted: on « Signer mon engagement », the values go through
 :func:`attest.form.validate_submission`, and only a valid submission reaches ``on_submit``.
+The button is a :class:`scenarios.quiz.SubmitButton`: what is validated is what the page
+showed when the person pressed it, never an older value still on its way to the kernel.
 Each problem is announced (``role="alert"``) under its own field, with a summary above the
 button. Every text shown is French and HTML-escaped. The look comes from the ``ftic-*``
 classes of the learner app's style sheet.
@@ -16,6 +18,8 @@ from typing import Any
 
 import ipywidgets as w
 
+from scenarios.quiz import SubmitButton
+
 from .directive import DirectiveInfo
 from .errors import AttestError, SubmissionError
 from .form import FIELD_LABELS, FormContent, Submission, validate_submission
@@ -24,6 +28,9 @@ TEXT_FIELDS = ("employee_number", "full_name", "job_title", "direction", "establ
 """The identity fields, in display order (the signature comes after the commitments)."""
 
 SIGN_LABEL = "Signer mon engagement"
+
+IDENTITY_CONFIRMATION_LABEL = "Je confirme que ce numéro d'employé est le mien."
+IDENTITY_NOT_CONFIRMED = "Confirmez que ce numéro d'employé est le vôtre : l'engagement est signé en son nom."
 
 
 def alert_html(message: str) -> str:
@@ -46,7 +53,10 @@ class EngagementFormWidget:
     :class:`~attest.errors.AttestError` (shown as an error, the button enabled again).
     With ``employee_number`` (identified upstream: typed at the start, SSO header, LMS
     launch), the number field is shown disabled and the number given here is the one
-    submitted, whatever the browser sends for that field.
+    submitted, whatever the browser sends for that field. With ``confirm_identity`` too,
+    the form says which number it signs for (« Vous signez pour le numéro d'employé … »)
+    and the person must check « Je confirme que ce numéro d'employé est le mien. »: an
+    unchecked box is a problem announced like the others, and nothing is signed.
     """
 
     def __init__(
@@ -56,7 +66,10 @@ class EngagementFormWidget:
         on_submit: Callable[[Submission], str | None],
         *,
         employee_number: str | None = None,
+        confirm_identity: bool = False,
     ) -> None:
+        if confirm_identity and not employee_number:
+            raise ValueError("confirm_identity needs the employee number identified upstream")
         self.form = form
         self.directive = directive
         self.on_submit = on_submit
@@ -83,15 +96,28 @@ class EngagementFormWidget:
         self.consent = w.Checkbox(
             value=False, description=form.consentement_signature, indent=False, layout=w.Layout(width="100%")
         )
+        self.identity_confirmation: w.Checkbox | None = None
+        if confirm_identity:
+            self.identity_confirmation = w.Checkbox(
+                value=False,
+                description=IDENTITY_CONFIRMATION_LABEL,
+                indent=False,
+                layout=w.Layout(width="100%"),
+            )
+        """« Je confirme que ce numéro d'employé est le mien. » (with ``confirm_identity`` only)."""
         self.signature = text("signature")
-        areas = [*TEXT_FIELDS, "commitments", "consent_electronic_signature", "signature"]
+        areas = [
+            *TEXT_FIELDS,
+            "commitments",
+            "identity_confirmation",
+            "consent_electronic_signature",
+            "signature",
+        ]
         self.errors: dict[str, w.HTML] = {name: w.HTML() for name in areas}
         """One announced error area under each field (keys as in :func:`validate_submission`)."""
         self.message = w.HTML()
         """Summary of the errors, or the confirmation, just above the button."""
-        self.button = w.Button(description=SIGN_LABEL, tooltip=SIGN_LABEL, button_style="primary")
-        self.button.layout.width = "auto"
-        self.button.on_click(self._clicked)
+        self.button = SubmitButton(SIGN_LABEL, self._pressed)
         children: list[w.Widget] = [
             w.HTML(
                 f'<h1>{escape(form.titre)}</h1><p class="ftic-muted">Version {escape(form.version)}</p>'
@@ -103,7 +129,17 @@ class EngagementFormWidget:
             children += [box, self.errors[name]]
         children.append(w.HTML('<h2 id="ftic-engagements">Mes engagements</h2>'))
         children += [*self.commitments.values(), self.errors["commitments"]]
-        children += [w.HTML("<h2>Signature</h2>"), self.consent, self.errors["consent_electronic_signature"]]
+        children.append(w.HTML("<h2>Signature</h2>"))
+        if self.identity_confirmation is not None:
+            children += [
+                w.HTML(
+                    '<p class="ftic-signing-for">Vous signez pour le numéro d\'employé '
+                    f"<strong>{escape(employee_number or '')}</strong>.</p>"
+                ),
+                self.identity_confirmation,
+                self.errors["identity_confirmation"],
+            ]
+        children += [self.consent, self.errors["consent_electronic_signature"]]
         children += [self.signature, self.errors["signature"], self.message, self.button]
         self.children: list[w.Widget] = children
         """The form's widgets, in order, to place in a page of one's own."""
@@ -137,14 +173,24 @@ class EngagementFormWidget:
         )
         self.message.value = alert_list_html([summary, *unplaced])
 
+    def problems(self) -> dict[str, list[str]]:
+        """What the form's own checks refuse (beyond :func:`validate_submission`)."""
+        if self.identity_confirmation is not None and not self.identity_confirmation.value:
+            return {"identity_confirmation": [IDENTITY_NOT_CONFIRMED]}
+        return {}
+
     def submit(self) -> Submission | None:
         """Validate and hand over; return the submission, or None with errors displayed."""
         for box in self.errors.values():
             box.value = ""
+        errors = self.problems()
         try:
             submission = validate_submission(self.form, self.values())
         except SubmissionError as exc:
-            self.show_errors(exc.errors)
+            self.show_errors({**exc.errors, **errors})
+            return None
+        if errors:
+            self.show_errors(errors)
             return None
         self.message.value = ""
         self.button.disabled = True
@@ -160,7 +206,7 @@ class EngagementFormWidget:
         )
         return submission
 
-    def _clicked(self, _button: w.Button) -> None:
+    def _pressed(self) -> None:
         if self.button.disabled:  # a click sent before the button was disabled: already handled
             return
         self.submit()

@@ -6,10 +6,15 @@ its answers, stores every transition in the progress store (resume after closing
 and reports it to a :class:`Reporter` (xAPI statements to the outbox). The views only read
 it and call its transitions; a transition not allowed from the current step (a second click
 on a button already handled, a stale page) raises :class:`FlowError` and changes nothing.
+
+Every attempt (one xAPI registration) that ends gets its ``terminated``: a failed attempt
+when it is graded (it can never go on: a retry is a new registration), a passed one when
+its engagement is signed.
 """
 
 from __future__ import annotations
 
+import hmac
 import random
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +25,7 @@ from attest.form import Submission
 from attest.identity import IdentificationMethod
 from attest.record import AttestationRecord
 from attest.status import EmployeeStatus
-from attest.store import QuizResult
+from attest.store import QuizResult, normalize_code
 from scenarios.grading import AnswerEvent, AttemptGrade, grade_attempt
 from scenarios.model import Scenario
 
@@ -71,7 +76,7 @@ class Reporter(Protocol):
         """Every question answered: the attempt's grade."""
 
     def terminated(self, attempt: AttemptProgress) -> None:
-        """The attempt ends (closed for a retry, or signed)."""
+        """The attempt ends (graded failed, or signed): once per attempt."""
 
     def accepted(self, record: AttestationRecord) -> None:
         """The engagement was signed."""
@@ -109,6 +114,9 @@ class LearnerFlow:
         """The attestation shown on the receipt step."""
         self.already_signed = False
         """The receipt step shows an engagement signed on an earlier visit."""
+        self.receipt_locked = False
+        """The receipt of an earlier visit, for a number typed by whoever is at the screen
+        (``typed`` identification): shown only to someone who gives its verification code."""
         self.shown: str | None = None
         """The scenario shown on the question step."""
 
@@ -228,12 +236,14 @@ class LearnerFlow:
         return self.step
 
     def retry(self) -> Step:
-        """After a failure, if attempts are left: close it (``terminated``), draw anew, start."""
+        """After a failure, if attempts are left: close it, draw anew, start.
+
+        The failed attempt was ``terminated`` when graded: nothing more is reported for it.
+        """
         self._require("resultat")
         attempt = self._current()
         if attempt.state != "failed" or self.attempts_left <= 0:
             raise FlowError("Aucun nouvel essai n'est possible.")
-        self.reporter.terminated(attempt)
         self.progress.set_state(attempt.registration, "closed")
         self._start_attempt(avoid=list(attempt.scenario_ids))
         self._enter_quiz()
@@ -260,12 +270,23 @@ class LearnerFlow:
         quiz = QuizResult(registration=uuid.UUID(attempt.registration), score=attempt.score)
         record = self.signer(submission, quiz, identity.method)
         self.reporter.accepted(record)
+        self.reporter.terminated(attempt)  # reported before stored: never lost
         self.progress.set_state(attempt.registration, "signed", attestation_id=record.id)
-        self.reporter.terminated(attempt)
         attempt.state = "signed"
         attempt.attestation_id = record.id
         self._receipt(record, already=False)
         return record
+
+    def unlock_receipt(self, code: str) -> bool:
+        """Show the locked receipt if ``code`` is its verification code; False otherwise."""
+        self._require("accuse")
+        if not self.receipt_locked or self.record is None:
+            raise FlowError("Aucun accusé de réception à déverrouiller.")
+        given = normalize_code(code).encode("utf-8")
+        if not hmac.compare_digest(given, self.record.verification_code.encode("utf-8")):
+            return False
+        self.receipt_locked = False
+        return True
 
     # --- internals -------------------------------------------------------------------------
 
@@ -305,11 +326,17 @@ class LearnerFlow:
             self.step, self.shown = "question", sid
 
     def _finish(self) -> None:
-        """Grade the attempt, report it (``completed`` + ``passed``/``failed``), store it."""
+        """Grade the attempt, report it (``completed`` + ``passed``/``failed``), store it.
+
+        A failed attempt is over (a retry is another registration, and the last allowed
+        attempt has none): it is ``terminated`` right away.
+        """
         attempt = self._current()
         grade = self.grade
         self.reporter.graded(attempt, grade)
         state: Literal["passed", "failed"] = "passed" if grade.passed else "failed"
+        if state == "failed":
+            self.reporter.terminated(attempt)  # reported before stored: never lost, like the grade
         self.progress.set_state(attempt.registration, state, score=grade.score)
         attempt.state = state
         attempt.score = grade.score
@@ -317,4 +344,5 @@ class LearnerFlow:
 
     def _receipt(self, record: AttestationRecord, *, already: bool) -> None:
         self.record, self.already_signed = record, already
+        self.receipt_locked = already and self._identity().method == "typed"
         self.step, self.resumed = "accuse", False

@@ -6,6 +6,8 @@
   (``VoilaConfiguration.http_header_envs``). The app must then only be reachable through
   that proxy, which must strip the header from incoming requests.
 * ``lms-launch``: a cmi5 launch from the LMS: the seam is :func:`identity_from_lms_launch`.
+* ``lti``: an LTI 1.3 launch from the ENA, verified by the server (:mod:`formation_tic.lti`),
+  which alone sets the employee number for the kernel (:func:`identity_from_lti`).
 
 The query string (``QUERY_STRING``) is never read: anybody can type one.
 """
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 from attest.identity import EMPLOYEE_NUMBER_HELP, IdentificationMethod, is_valid_employee_number
 
-from .settings import LearnerAppSettings
+from .settings import LTI_IDENTITY_ENV, LearnerAppSettings
 
 
 class IdentificationError(Exception):
@@ -70,10 +72,27 @@ def identity_from_lms_launch(environ: Mapping[str, str]) -> Identity:
     )
 
 
+def identity_from_lti(environ: Mapping[str, str]) -> Identity:
+    """``lti``: the employee number of the verified LTI launch, set by the server only.
+
+    The server removes the header from every incoming request and sets it from the session
+    the launch opened (:mod:`formation_tic.lti.handlers`); the page cannot choose it.
+    """
+    value = (environ.get(LTI_IDENTITY_ENV) or "").strip()
+    if not value or not is_valid_employee_number(value):
+        raise IdentificationError(
+            "Nous n'avons pas pu vous identifier. Ouvrez la formation à partir de son activité "
+            "dans l'ENA, puis réessayez."
+        )
+    return Identity(value, "lti")
+
+
 def identify(settings: LearnerAppSettings, environ: Mapping[str, str]) -> Identity | None:
     """The identity given by the configured mode; None when the person must type it."""
     if settings.identification == "typed":
         return None
     if settings.identification == "sso-header":
         return identity_from_header(settings, environ)
+    if settings.identification == "lti":
+        return identity_from_lti(environ)
     return identity_from_lms_launch(environ)

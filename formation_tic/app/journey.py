@@ -8,6 +8,12 @@ form → receipt. :class:`Journey` only wires the pieces together:
   here touches the network);
 * :mod:`.views`, :mod:`.receipt_view` and :class:`attest.widgets.EngagementFormWidget`:
   the pages, in French, every value HTML-escaped.
+
+Every button that hands over what the person entered (number, answers, form, code) is a
+:class:`scenarios.quiz.SubmitButton`: it reads the values shown when it was pressed. In
+``typed`` identification, nothing proves who types a number: every page says the identity
+is self-declared, the form asks the person to confirm the number it signs for, and a number
+already signed shows only that it signed (day, version), its receipt only with its code.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from .delivery import OutboxDelivery
 from .flow import FlowError, LearnerFlow, QuizRules
 from .identity import IdentificationError, Identity, check_typed
 from .progress import AttemptProgress
-from .receipt_view import receipt_page
+from .receipt_view import WRONG_CODE, LockedReceiptView, receipt_page
 from .shell import STEPS, Page, Shell
 from .views import IdentificationView, QuestionView, error_page, result_page, welcome_page
 
@@ -48,7 +54,7 @@ class Journey:
         self, ctx: JourneyContext, identity: Identity | None = None, error: str | None = None
     ) -> None:
         self.ctx = ctx
-        self.shell = Shell()
+        self.shell = Shell(self_declared=ctx.settings.identification == "typed")
         self.widget = self.shell.widget
         self.on_page: Callable[[str], None] | None = None
         """Test and benchmark hook: called with the name of each page shown."""
@@ -67,6 +73,7 @@ class Journey:
         self.identification: IdentificationView | None = None
         self.question: QuestionView | None = None
         self.form: EngagementFormWidget | None = None
+        self.locked: LockedReceiptView | None = None
         if error is not None:
             self._show(error_page(error))
         elif identity is None:
@@ -136,13 +143,21 @@ class Journey:
         elif step == "formulaire":
             assert flow.identity is not None
             self.form = EngagementFormWidget(
-                ctx.form, ctx.directive, self._submit, employee_number=flow.identity.employee_number
+                ctx.form,
+                ctx.directive,
+                self._submit,
+                employee_number=flow.identity.employee_number,
+                confirm_identity=True,
             )
             note = RESUME_FORM_NOTE if flow.resumed else ""
             self._show(Page(4, "formulaire", self.form.children, note=note))
         elif step == "accuse":
             assert flow.record is not None
-            self._show(receipt_page(flow.record, ctx.form, ctx.directive, already=flow.already_signed))
+            if flow.receipt_locked:
+                self.locked = LockedReceiptView(flow.record, self._code_submit)
+                self._show(self.locked.page)
+            else:
+                self._show(receipt_page(flow.record, ctx.form, ctx.directive, already=flow.already_signed))
 
     # --- 1. identification ---------------------------------------------------------------------
 
@@ -165,6 +180,18 @@ class Journey:
         )
         self.flow.identify(identity, status)
         self.render()
+
+    def _code_submit(self, code: str) -> None:
+        """The verification code typed to see the receipt of a number already signed."""
+        try:
+            shown = self.flow.unlock_receipt(code)
+        except FlowError as exc:  # already shown (a second press)
+            logger.debug("code ignored: %s", exc)
+            return
+        if shown:
+            self.render()
+        elif self.locked is not None:
+            self.locked.show_error(WRONG_CODE)
 
     # --- 3. quiz -------------------------------------------------------------------------------
 

@@ -1,18 +1,32 @@
-"""The last page: the verification code, a download link and the receipt itself."""
+"""The last page: the verification code, a download link and the receipt itself.
+
+On a later visit in ``typed`` identification, whoever types a number may not be its owner:
+:class:`LockedReceiptView` then says only that this number has signed (date, version) and
+shows the receipt to someone who gives its verification code.
+"""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 
 import ipywidgets as w
 
 from attest.directive import DirectiveInfo
 from attest.form import FormContent
-from attest.receipt import render_receipt, render_receipt_fragment
+from attest.receipt import local_date, render_receipt, render_receipt_fragment
 from attest.record import AttestationRecord
+from scenarios.quiz import SubmitButton
 
-from .markup import esc
+from .markup import alert, esc
 from .shell import Page
+
+CODE_LABEL = "Code de vérification"
+SHOW_RECEIPT_LABEL = "Afficher l'accusé de réception"
+WRONG_CODE = (
+    "Ce code de vérification ne correspond pas à l'engagement de ce numéro d'employé. "
+    "Vérifiez-le sur votre accusé de réception (par exemple ABCDE-12345) et réessayez."
+)
 
 
 def download_link(record: AttestationRecord, form: FormContent, directive: DirectiveInfo) -> str:
@@ -52,3 +66,39 @@ def receipt_page(
         f'<section class="ftic-receipt" aria-label="Accusé de réception">{body}</section>'
     )
     return Page(5, "accuse", [receipt], note=note)
+
+
+class LockedReceiptView:
+    """« Ce numéro d'employé a déjà signé » (date, version), the receipt only with its code.
+
+    Nothing of the record but the number (typed by this visitor), the day and the directive
+    version is shown: no name, title, direction, code or download. ``on_code`` receives the
+    code typed (« Afficher l'accusé de réception » or Enter), as shown in the field then.
+    """
+
+    def __init__(self, record: AttestationRecord, on_code: Callable[[str], None]) -> None:
+        intro = w.HTML(
+            "<h1>Ce numéro d'employé a déjà signé l'engagement</h1>"
+            f'<p class="ftic-attested">Le numéro d\'employé <strong>{esc(record.employee_number)}</strong> '
+            f"a signé l'engagement le {esc(local_date(record.signed_at))}, pour la version "
+            f"{esc(record.directive_version)} de la directive {esc(record.directive_number)}. "
+            "Si c'est votre numéro, vous n'avez rien d'autre à faire.</p>"
+            "<p>Pour revoir votre accusé de réception, inscrivez le code de vérification qui y "
+            "figure.</p>"
+        )
+        self.code = w.Text(
+            description=CODE_LABEL,
+            placeholder="par exemple ABCDE-12345",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="24rem"),
+        )
+        self.error = w.HTML()
+        self.go = SubmitButton(SHOW_RECEIPT_LABEL, lambda: on_code(self.code.value))
+        self.go.submit_on_enter(self.code)
+        self.page = Page(
+            5, "deja-signe", [intro, self.code, self.error, self.go], note="Ce numéro d'employé a déjà signé."
+        )
+
+    def show_error(self, message: str) -> None:
+        """Announce why the code is refused, next to the field."""
+        self.error.value = alert(message)

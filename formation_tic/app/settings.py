@@ -13,6 +13,13 @@ from attest.identity import IdentificationMethod
 IdentificationMode = IdentificationMethod
 """The app identifies people in the ways an attestation records (one definition, in attest)."""
 
+LTI_IDENTITY_HEADER = "X-Formation-Tic-Lti-Employe"
+"""In ``lti`` mode, the header that carries the employee number to the kernel. Only the server
+sets it, from the session a verified LTI launch opened: the page handler removes any value
+the request came with (:mod:`formation_tic.lti.handlers`)."""
+LTI_IDENTITY_ENV = "HTTP_" + LTI_IDENTITY_HEADER.upper().replace("-", "_")
+"""The kernel environment variable Voilà fills from :data:`LTI_IDENTITY_HEADER` (RFC 3875)."""
+
 
 class LearnerAppSettings(BaseModel):
     """How the learner app identifies people, draws the quiz and runs its server."""
@@ -22,7 +29,8 @@ class LearnerAppSettings(BaseModel):
     identification: IdentificationMode = Field(
         default="typed",
         description="typed: the person types an employee number (demo, small sites); "
-        "sso-header: a trusted header set by the SSO proxy; lms-launch: cmi5 launch (not yet).",
+        "sso-header: a trusted header set by the SSO proxy; lms-launch: cmi5 launch (not yet); "
+        "lti: an LTI 1.3 launch from the ENA (Moodle), verified by the server (see the lti section).",
     )
     trusted_header: str = Field(
         default="X-Forwarded-User",

@@ -12,7 +12,7 @@ import ipywidgets as w
 
 from scenarios.grading import AnswerEvent, AttemptGrade
 from scenarios.model import THEME_LABELS, Scenario
-from scenarios.quiz import QuizWidget
+from scenarios.quiz import QuizWidget, SubmitButton
 
 from .book import THEME_CHAPTERS, book_link
 from .context import JourneyContext
@@ -27,7 +27,11 @@ def error_page(message: str) -> Page:
 
 
 class IdentificationView:
-    """The employee number typed by the person (``typed`` identification)."""
+    """The employee number typed by the person (``typed`` identification).
+
+    « Continuer », or Enter in the field, hands over the number shown in the field when it
+    was pressed (:class:`~scenarios.quiz.SubmitButton`), never a part of it still on its way.
+    """
 
     def __init__(self, directive_number: str, on_submit: Callable[[str], None]) -> None:
         intro = w.HTML(
@@ -45,8 +49,9 @@ class IdentificationView:
             layout=w.Layout(width="24rem"),
         )
         self.error = w.HTML()
-        go = button("Continuer", lambda: on_submit(self.number.value))
-        self.page = Page(0, "identification", [intro, self.number, self.error, go])
+        self.go = SubmitButton("Continuer", lambda: on_submit(self.number.value))
+        self.go.submit_on_enter(self.number)
+        self.page = Page(0, "identification", [intro, self.number, self.error, self.go])
 
     def show_error(self, message: str) -> None:
         """Announce why the number typed is refused, next to the field."""
@@ -64,7 +69,10 @@ def welcome_page(
     """What the training holds; « Commencer » (or « Reprendre ») the quiz."""
     total = len(attempt.scenario_ids)
     themes = len({ctx.scenarios[s].theme for s in attempt.scenario_ids})
-    parts = ["<h1>Ce qui vous attend</h1>"]
+    parts = [
+        "<h1>Ce qui vous attend</h1>",
+        f'<p class="ftic-who">Numéro d\'employé : <strong>{esc(attempt.employee_number)}</strong></p>',
+    ]
     if renew_reasons:
         reasons = "".join(f"<li>{esc(r)}</li>" for r in renew_reasons)
         parts.append(f"<p><strong>Votre engagement est à renouveler :</strong></p><ul>{reasons}</ul>")

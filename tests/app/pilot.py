@@ -6,10 +6,21 @@ from dataclasses import dataclass, field
 
 from playwright.sync_api import Locator, Page, expect
 
+from attest import load_form
 from scenarios.model import Branching, Ending, MultipleChoice, Scenario, SingleChoice, Step, Verdict
 from tests.browser import screenshot
 
 TIMEOUT = 60_000
+
+FORM_CHECKBOXES = len(load_form().engagements) + 2
+"""The form's checkboxes in the app: each commitment, the identity confirmation, the consent."""
+
+
+def form_checkboxes(page: Page) -> list[Locator]:
+    """Every checkbox of the engagement form, once all are on the screen."""
+    boxes = page.locator(".ftic-main .widget-checkbox input")
+    expect(boxes).to_have_count(FORM_CHECKBOXES, timeout=TIMEOUT)
+    return boxes.all()
 
 
 def _path_to(question: Branching, verdict: Verdict) -> list[str]:
@@ -177,7 +188,7 @@ class Learner:
         self.type_in("Nom complet", name)
         self.type_in("Titre d'emploi", "Infirmière clinicienne")
         self.type_in("Direction ou service", "Direction des soins infirmiers")
-        for box in self.page.locator(".ftic-main .widget-checkbox input").all():
+        for box in form_checkboxes(self.page):
             label = box.evaluate("el => el.closest('label').innerText").strip()
             self.check(label)
         self.type_in("Signature (nom tapé)", name)

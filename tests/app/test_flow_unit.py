@@ -224,6 +224,7 @@ def test_fail_then_retry_with_a_fresh_draw(world: World) -> None:
     assert closed.registration != current.registration
     old, new = world.verbs(closed.registration), world.verbs(current.registration)
     assert old[:2] == ["initialized", "experienced"] and old[-3:] == ["completed", "failed", "terminated"]
+    assert old.count("terminated") == 1  # terminated when graded, not once more by the retry
     assert new[0] == "initialized" and "experienced" not in new  # a retry skips the welcome page
     assert new[-2:] == ["completed", "passed"]
 
@@ -237,11 +238,16 @@ def test_max_attempts_reached(world: World) -> None:
     flow.retry()
     _answer_all(flow, correct=False)
     assert flow.step == "resultat" and flow.attempts_left == 0
+    # Every registration ends with « terminated », the last allowed attempt too: once each.
+    for attempt in world.progress.attempts("10000003"):
+        verbs = world.verbs(attempt.registration)
+        assert verbs[-3:] == ["completed", "failed", "terminated"], verbs
+        assert verbs.count("terminated") == 1
     outbox_before = world.verbs()
     with pytest.raises(FlowError):
         flow.retry()
     assert [a.state for a in world.progress.attempts("10000003")] == ["closed", "failed"]
-    assert world.verbs() == outbox_before  # nothing terminated, nothing initialized
+    assert world.verbs() == outbox_before  # nothing more terminated, nothing initialized
     # Coming back later: the failed result again, still no retry.
     again = world.flow(seed=2)
     assert world.identify(again, "10000003") == "resultat"
@@ -249,6 +255,7 @@ def test_max_attempts_reached(world: World) -> None:
     with pytest.raises(FlowError):
         again.retry()
     assert len(world.progress.attempts("10000003")) == 2
+    assert world.verbs() == outbox_before  # coming back reports nothing again
 
 
 def test_resume_mid_quiz_then_form_then_receipt(world: World) -> None:

@@ -140,8 +140,8 @@ def test_whole_journey_with_the_keyboard_only(
     _verify_code(app_server, code, "10000003")
 
 
-def test_reload_mid_quiz_resumes_and_a_second_visit_shows_the_receipt(
-    app_server: AppServer, page: Page, bank: dict[str, Scenario]
+def test_reload_mid_quiz_resumes_and_a_second_visit_shows_the_receipt_only_with_its_code(
+    app_server: AppServer, page: Page, bank: dict[str, Scenario], browser: tuple[Browser, Blocked]
 ) -> None:
     learner = Learner(page, bank, shots="reprise")
     learner.open(app_server.url)
@@ -162,13 +162,40 @@ def test_reload_mid_quiz_resumes_and_a_second_visit_shows_the_receipt(
     learner.answer_all(correct=True)
     learner.press("Passer à l'engagement")
     code = learner.sign("Sam Pelletier")
-    # Closing the tab, coming back another day: already attested, receipt shown.
-    page.goto("about:blank")
-    learner.open(app_server.url)
-    learner.identify("10000004")
-    expect(page.get_by_role("heading", name="Votre engagement est déjà signé")).to_be_visible(timeout=TIMEOUT)
-    expect(page.locator(".ftic-code")).to_have_attribute("data-code", code)
-    learner.shot("7-deja-signe")
+    # Another day, in another browser: whoever types that number (typed identification
+    # proves nothing) learns only that it has signed, and when; not who, nor the code.
+    b, blocked = browser
+    other = b.new_context(locale="fr-CA", viewport={"width": 1100, "height": 900})
+    other.set_default_timeout(TIMEOUT)
+    visitor = Learner(guard(other.new_page(), blocked), bank, shots="reprise-autre")
+    visitor.open(app_server.url)
+    visitor.identify("10000004")
+    seen = visitor.page
+    expect(seen.get_by_role("heading", name="Ce numéro d'employé a déjà signé l'engagement")).to_be_visible(
+        timeout=TIMEOUT
+    )
+    expect(seen.locator(".ftic-attested")).to_contain_text("pour la version")
+    shown = seen.locator(".ftic-main").inner_text()
+    for private in ("Sam Pelletier", "Infirmière clinicienne", "Direction des soins infirmiers", code):
+        assert private not in shown, private
+    expect(seen.locator(".ftic-download")).to_have_count(0)
+    expect(seen.locator(".ftic-code")).to_have_count(0)
+    visitor.shot("7-deja-signe")
+    # A wrong code: a French error, still no receipt.
+    visitor.type_in("Code de vérification", "ABCDE-12345")
+    visitor.press("Afficher l'accusé de réception")
+    expect(seen.get_by_role("alert")).to_contain_text("ne correspond pas", timeout=TIMEOUT)
+    assert "Sam Pelletier" not in seen.locator(".ftic-main").inner_text()
+    visitor.shot("7-deja-signe-code-refuse")
+    # The right code (typed as a person may: lower case, no dash, then Enter): the receipt.
+    field = seen.get_by_label("Code de vérification", exact=True)
+    field.fill(code.lower().replace("-", ""))
+    field.press("Enter")
+    expect(seen.get_by_role("heading", name="Votre engagement est déjà signé")).to_be_visible(timeout=TIMEOUT)
+    expect(seen.locator(".ftic-code")).to_have_attribute("data-code", code)
+    expect(seen.locator(".ftic-receipt")).to_contain_text("Sam Pelletier")
+    visitor.shot("7-deja-signe-accuse")
+    other.close()
     assert len(app_server.attempts("10000004")) == 1
 
 
