@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from attest.errors import AlreadySigned
 from attest.form import Submission
 from attest.identity import IdentificationMethod
 from attest.record import AttestationRecord
@@ -268,14 +269,24 @@ class LearnerFlow:
             raise FlowError(NOT_PASSED)
         identity = self._identity()
         quiz = QuizResult(registration=uuid.UUID(attempt.registration), score=attempt.score)
-        record = self.signer(submission, quiz, identity.method)
+        try:
+            record = self.signer(submission, quiz, identity.method)
+        except AlreadySigned as exc:
+            # Another tab signed this passed quiz first: the store kept that one attestation;
+            # this page shows it, and its statements were already reported by that tab.
+            existing: AttestationRecord = exc.record  # type: ignore[assignment]
+            self._signed(attempt, existing, already=True)
+            return existing
         self.reporter.accepted(record)
         self.reporter.terminated(attempt)  # reported before stored: never lost
+        self._signed(attempt, record, already=False)
+        return record
+
+    def _signed(self, attempt: AttemptProgress, record: AttestationRecord, *, already: bool) -> None:
         self.progress.set_state(attempt.registration, "signed", attestation_id=record.id)
         attempt.state = "signed"
         attempt.attestation_id = record.id
-        self._receipt(record, already=False)
-        return record
+        self._receipt(record, already=already)
 
     def unlock_receipt(self, code: str) -> bool:
         """Show the locked receipt if ``code`` is its verification code; False otherwise."""

@@ -19,8 +19,10 @@ already signed shows only that it signed (day, version), its receipt only with i
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 
+import localdb
 from attest.errors import AttestError
 from attest.form import Submission
 from attest.identity import IdentificationMethod
@@ -210,7 +212,15 @@ class Journey:
         self, submission: Submission, quiz: QuizResult, method: IdentificationMethod
     ) -> AttestationRecord:
         ctx = self.ctx
-        return ctx.store.sign(submission, ctx.form, ctx.directive, quiz, method, ctx.private_key)
+        try:
+            return ctx.store.sign(submission, ctx.form, ctx.directive, quiz, method, ctx.private_key)
+        except localdb.LocalDbError as exc:  # disk full, unreadable register: details in the log only
+            reference = secrets.token_hex(4).upper()
+            logger.error("signature impossible à enregistrer (référence %s) : %s", reference, exc)
+            raise AttestError(
+                "Votre engagement n'a pas pu être enregistré à cause d'un problème technique ; rien n'a "
+                f"été perdu. Réessayez dans quelques minutes (référence {reference})."
+            ) from exc
 
     def _submit(self, submission: Submission) -> str | None:
         """A valid submission from the form: sign it, then show the receipt."""

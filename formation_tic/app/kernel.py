@@ -20,7 +20,7 @@ from attest.store import AttestationStore
 from formation_tic.settings import Settings, kernel_settings
 from formation_tic.signing_keys import signing_key
 from lrs_export.outbox import Outbox
-from scenarios.bank import load_bank
+from scenarios.bank import load_graded_bank
 from scenarios.profile import load_profile
 
 from .identity import IdentificationError, identify
@@ -36,7 +36,7 @@ def build_context(settings: Settings) -> JourneyContext:
     """Load the bank, the form, the key and open the stores."""
     app, paths = settings.app, settings.paths
     profile = load_profile(settings.profile)
-    scenarios = {s.id: s for s in load_bank([settings.bank], profile)}
+    scenarios = {s.id: s for s in load_graded_bank([settings.bank], profile)}  # never the practice set
     key = signing_key(settings)
     cert = paths.certificate.read_bytes() if paths.certificate.exists() else None
     return JourneyContext(
