@@ -18,7 +18,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from scenarios.quiz import SubmitButton
+from scenarios.submit import SubmitButton
 
 from .directive import DirectiveInfo
 from .errors import AttestError, SubmissionError

@@ -29,6 +29,7 @@ from attest.status import EmployeeStatus
 from attest.store import QuizResult, normalize_code
 from scenarios.grading import AnswerEvent, AttemptGrade, grade_attempt
 from scenarios.model import Scenario
+from scenarios.shuffle import shuffled
 
 from .draw import draw_quiz
 from .identity import Identity
@@ -133,7 +134,11 @@ class LearnerFlow:
         """The scenario to show on the question step."""
         if self.step != "question" or self.shown is None:
             raise FlowError("Aucune question en cours.")
-        return self.scenarios[self.shown]
+        return self._as_shown(self.shown)
+
+    def _as_shown(self, scenario_id: str) -> Scenario:
+        """The scenario with its options in this attempt's order (same order on resume)."""
+        return shuffled(self.scenarios[scenario_id], self._current().registration)
 
     @property
     def position(self) -> int:
@@ -222,7 +227,7 @@ class LearnerFlow:
         if event.scenario_id != self.shown:
             raise FlowError("Cette question n'est plus affichée.")
         attempt = self._current()
-        self.reporter.answered(attempt, event, self.scenarios[event.scenario_id])
+        self.reporter.answered(attempt, event, self._as_shown(event.scenario_id))
         if not event.final:
             return False
         self.attempt = self.progress.record_answer(attempt.registration, event.scenario_id, event.correct)

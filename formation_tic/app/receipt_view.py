@@ -16,7 +16,7 @@ from attest.directive import DirectiveInfo
 from attest.form import FormContent
 from attest.receipt import local_date, render_receipt, render_receipt_fragment
 from attest.record import AttestationRecord
-from scenarios.quiz import SubmitButton
+from scenarios.submit import SubmitButton
 
 from .markup import alert, esc
 from .shell import Page

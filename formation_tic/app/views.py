@@ -12,7 +12,8 @@ import ipywidgets as w
 
 from scenarios.grading import AnswerEvent, AttemptGrade
 from scenarios.model import THEME_LABELS, Scenario
-from scenarios.quiz import QuizWidget, SubmitButton
+from scenarios.quiz import QuizWidget
+from scenarios.submit import SubmitButton
 
 from .book import THEME_CHAPTERS, book_link
 from .context import JourneyContext

@@ -25,7 +25,8 @@ from formation_tic.app.settings import LearnerAppSettings
 from formation_tic.app.shell import SELF_DECLARED_NOTICE
 from lrs_export.outbox import Outbox
 from lrs_export.settings import LrsSettings
-from scenarios.quiz import QuizWidget, SubmitButton
+from scenarios.quiz import QuizWidget
+from scenarios.submit import SubmitButton
 from tests.app import unit_support
 from tests.app.unit_support import answer_events
 
