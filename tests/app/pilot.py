@@ -99,18 +99,25 @@ class Learner:
         expect(box).to_be_checked()
 
     def pick_radio(self, texts: list[str], index: int) -> None:
-        """Select option ``index`` of the radio group whose labels are ``texts``."""
+        """Select the option labelled ``texts[index]`` of the radio group whose labels are ``texts``.
+
+        The options are shown in the learner's own order (shuffled per attempt): with the
+        keyboard, Tab reaches the first option on the screen and the arrows move in screen order.
+        """
         radios = [self.page.get_by_label(t, exact=True) for t in texts]
+        target = radios[index]
         if self.keyboard:
-            self.focus(radios[0])
-            if index == 0:
+            on_screen = sorted(range(len(radios)), key=lambda i: radios[i].bounding_box()["y"])  # type: ignore[index]
+            self.focus(radios[on_screen[0]])
+            steps = on_screen.index(index)
+            if steps == 0:
                 self.page.keyboard.press("Space")
             else:
-                for _ in range(index):
+                for _ in range(steps):
                     self.page.keyboard.press("ArrowDown")
         else:
-            radios[index].check()
-        expect(radios[index]).to_be_checked()
+            target.check()
+        expect(target).to_be_checked()
 
     # --- journey steps --------------------------------------------------------------------
     def open(self, url: str) -> None:
