@@ -48,7 +48,7 @@ def ensure_keys(settings: Settings, echo: Echo) -> None:
     if settings.paths.private_key.exists():
         return
     files = create_signing_keys(settings)
-    echo(f"Clé de signature créée : {files.private_key} (lisible par vous seul).")
+    echo(f"Clé de signature créée : {files.private_key} (lisible par votre compte seulement).")
 
 
 def prepare_stores(settings: Settings) -> None:

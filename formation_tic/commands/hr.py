@@ -32,7 +32,7 @@ from ..hr.report_html import describe_filters, render_items_html, render_report_
 from ..hr.roster import import_roster
 from ..hr.summary import summary_table
 from ..settings import Settings
-from .common import cli_errors, settings_of
+from .common import CliError, cli_errors, settings_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("csv", "xlsx", "html")
@@ -292,7 +292,7 @@ def report_command(
             )
             click.echo(f"Rapport HTML : {html_path}")
     except OSError as exc:
-        raise click.ClickException(f"Écriture impossible dans {directory} : {exc.strerror}") from exc
+        raise CliError(f"Écriture impossible dans {directory} : {exc.strerror}") from exc
 
 
 def export_stem(register: Register) -> str:
@@ -320,7 +320,7 @@ def reminders_command(ctx: click.Context, output: Path | None, **params: Any) ->
     try:
         count = export_reminders(register, path)
     except OSError as exc:
-        raise click.ClickException(f"Écriture impossible : {exc.strerror}") from exc
+        raise CliError(f"Écriture impossible : {exc.strerror}") from exc
     rows = reminder_rows(register)
     late = sum(1 for r in rows if r.status == "en_retard")
     click.echo(f"{count} personne(s) à relancer : {late} en retard, {count - late} à renouveler.")
@@ -397,7 +397,7 @@ def items_command(
         write_xlsx(directory / f"{stem}.xlsx", ITEM_HEADERS, item_rows(stats), title="Scénarios")
         (directory / f"{stem}.html").write_text(render_items_html(stats, scope=scope), encoding="utf-8")
     except OSError as exc:
-        raise click.ClickException(f"Écriture impossible dans {directory} : {exc.strerror}") from exc
+        raise CliError(f"Écriture impossible dans {directory} : {exc.strerror}") from exc
     click.echo(f"Fichiers : {directory / stem}.csv, .xlsx et .html")
 
 

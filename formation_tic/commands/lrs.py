@@ -23,7 +23,7 @@ from .common import CliError, cli_errors, settings_of
 
 STATEMENT_MODE_LABELS = {
     "signed-multipart": "signed-multipart (énoncé signé, pièce jointe JWS en multipart/mixed)",
-    "jws-extension": "jws-extension (énoncé simple portant le JWS et le code dans une extension)",
+    "jws-extension": "jws-extension (sans pièce jointe ; signature JWS de l'énoncé et code en extension)",
 }
 SOURCE_LABELS = {
     "configuré": "configuré",

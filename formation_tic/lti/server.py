@@ -16,7 +16,7 @@ def start_lti(settings: Settings, echo: Callable[[str], None] = print) -> tuple[
     paths, lti, app = settings.paths, settings.lti, settings.app
     key, created = ensure_tool_key(paths.lti_tool_key)
     if created:
-        echo(f"Clé de l'outil LTI créée : {paths.lti_tool_key} (lisible par vous seul).")
+        echo(f"Clé de l'outil LTI créée : {paths.lti_tool_key} (lisible par votre compte seulement).")
     try:
         tool = build_tool(
             lti,

@@ -34,7 +34,7 @@ class PlatformRegistration(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(default="", description="Label shown in messages (e.g. « ENA du CISSS »).")
-    issuer: str = Field(description="Platform ID (iss), e.g. https://ena.exemple.qc.ca.")
+    issuer: str = Field(description="Platform ID (iss), e.g. https://ena.etablissement.example.")
     client_id: str = Field(min_length=1, description="Client ID given by Moodle for this tool.")
     deployment_ids: list[str] = Field(min_length=1, description="Deployment ID(s) given by Moodle.")
     jwks_url: str = Field(description="Public keyset URL of the platform.")
@@ -78,8 +78,8 @@ class LtiSettings(BaseModel):
 
     tool_url: str = Field(
         default="",
-        description="Public address of the app as the ENA reaches it, e.g. https://formation.exemple.qc.ca/ "
-        "(empty: http://APP_HOST:APP_PORT/, for a demonstration).",
+        description="Public address of the app as the ENA reaches it, e.g. https://formation.etablissement.example/"
+        " (empty: http://APP_HOST:APP_PORT/, for a demonstration).",
     )
     registrations_file: Path | None = Field(
         default=None, description="TOML or JSON file listing the registered platforms ([[platforms]])."
