@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
+from attest import fr_ca
 from attest.identity import EMPLOYEE_NUMBER_HELP, is_valid_employee_number
 
 from ..hr.exports import (
@@ -31,6 +32,7 @@ from ..hr.register import Register, RegisterFilters, build_register, members
 from ..hr.report_html import describe_filters, render_items_html, render_report_html
 from ..hr.roster import import_roster
 from ..hr.summary import summary_table
+from ..hr.wording import plural
 from ..settings import Settings
 from .common import CliError, cli_errors, settings_of
 
@@ -131,7 +133,7 @@ def _register(ctx: click.Context, params: dict[str, Any]) -> tuple[Register, Set
         click.echo(f"Note : {note}", err=True)
     if register.anomalies:
         click.echo(
-            f"Attention : {len(register.anomalies)} anomalie(s) dans le registre des attestations ; "
+            f"Attention : {plural(len(register.anomalies), 'anomalie')} dans le registre des attestations ; "
             "les enregistrements visés ne sont pas comptés (« formation-tic attest verify »).",
             err=True,
         )
@@ -323,7 +325,10 @@ def reminders_command(ctx: click.Context, output: Path | None, **params: Any) ->
         raise CliError(f"Écriture impossible : {exc.strerror}") from exc
     rows = reminder_rows(register)
     late = sum(1 for r in rows if r.status == "en_retard")
-    click.echo(f"{count} personne(s) à relancer : {late} en retard, {count - late} à renouveler.")
+    click.echo(
+        f"{plural(count, 'personne')} à relancer : {fr_ca.integer(late)} en retard, "
+        f"{fr_ca.integer(count - late)} à renouveler."
+    )
     click.echo(f"Liste de relance : {path}")
 
 
@@ -389,7 +394,8 @@ def items_command(
     click.echo(f"{'Scénario'.ljust(width)}  {'Réponses':>8}  {'Réussite':>8}  Signalement")
     for s in stats:
         flag = "⚠ " + s.flag_label if s.flag else ""
-        click.echo(f"{s.scenario_id.ljust(width)}  {s.answers:>8}  {100 * s.success_rate:>7.1f}%  {flag}")
+        answers, rate = fr_ca.integer(s.answers), fr_ca.percent(s.success_rate, 1)
+        click.echo(f"{s.scenario_id.ljust(width)}  {answers:>8}  {rate:>8}  {flag}")
     directory = output_dir or settings.paths.reports
     stem = f"analyse-scenarios-{dt.date.today().isoformat()}"
     try:

@@ -61,8 +61,9 @@ def dashboard_command(ctx: click.Context, host: str, port: int) -> None:
     with cli_errors():
         env = kernel_environment(write_kernel_config(settings))
     click.echo(
-        f"Tableau de bord sur http://{host}:{port}/ ; accès par l'en-tête de confiance "
-        f"{header} seulement (Ctrl+C pour arrêter).",
+        f"Tableau de bord des gestionnaires sur http://{host}:{port}/ ; accès seulement par "
+        f"l'en-tête de confiance {header}, posé par le mandataire d'authentification unique "
+        "(Ctrl+C pour arrêter).",
         err=True,
     )
     try:

@@ -5,6 +5,10 @@ CSV: UTF-8 with BOM, ``;`` separator, CRLF, every cell that starts with ``=``, `
 XLSX (openpyxl, write-only): every cell typed as text or number explicitly (openpyxl
 would otherwise store a string starting with ``=`` as a formula), an autofilter on the
 header and the header row frozen.
+
+Dates in the data columns stay ISO 8601 (``2023-05-05``, sortable and read as dates by Excel);
+their headers say so (« (AAAA-MM-JJ) »). Sentences (the reminder's reason, the footer) are
+written for people with :mod:`attest.fr_ca` and :mod:`.wording`.
 """
 
 from __future__ import annotations
@@ -15,8 +19,17 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from attest import fr_ca
+
 from .register import Register, RegisterRow
 from .status_sql import ACTIVITIES, IDENTITIES, STATUSES
+from .wording import (
+    HIRE_DATE_CHECK_AFTER_DAYS,
+    HIRE_DATE_TO_CHECK,
+    hire_date_to_check,
+    lateness,
+    plural,
+)
 
 DANGEROUS_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,17 +56,18 @@ REGISTER_COLUMNS: Final[list[Column]] = [
     ("Service", lambda r: r.service),
     ("Matricule du gestionnaire", lambda r: r.manager_number),
     ("Gestionnaire", lambda r: manager_name(r)),
-    ("Date d'embauche", lambda r: r.hire_date),
+    ("Date d'embauche (AAAA-MM-JJ)", lambda r: r.hire_date),
     ("Statut", lambda r: STATUSES[r.status]),
     ("Activité de formation", lambda r: ACTIVITIES[r.activity]),
     ("Version du formulaire", lambda r: r.form_version),
     ("Version de la directive", lambda r: r.directive_version),
-    ("Date de l'attestation", lambda r: _date(r.signed_at)),
+    ("Date de l'attestation (AAAA-MM-JJ)", lambda r: _date(r.signed_at)),
     ("Code de vérification", lambda r: r.verification_code),
     ("Identité", lambda r: identity_label(r)),
     ("Motif du renouvellement", lambda r: r.renewal_reason),
-    ("Dernière activité", lambda r: _date(r.last_activity)),
+    ("Dernière activité (AAAA-MM-JJ)", lambda r: _date(r.last_activity)),
     ("Jours de retard", lambda r: r.days_late),
+    ("Date d'embauche à vérifier", lambda r: "oui" if hire_date_to_check(r.days_late) else None),
 ]
 """Columns of the register files (French headers)."""
 
@@ -66,8 +80,9 @@ REMINDER_COLUMNS: Final[list[Column]] = [
     ("Service", lambda r: r.service),
     ("Statut", lambda r: STATUSES[r.status]),
     ("Motif", lambda r: reminder_reason(r)),
-    ("Date d'embauche", lambda r: r.hire_date),
+    ("Date d'embauche (AAAA-MM-JJ)", lambda r: r.hire_date),
     ("Jours de retard", lambda r: r.days_late),
+    ("Date d'embauche à vérifier", lambda r: "oui" if hire_date_to_check(r.days_late) else None),
     ("Matricule du gestionnaire", lambda r: r.manager_number),
     ("Nom du gestionnaire", lambda r: r.manager_last_name),
     ("Prénom du gestionnaire", lambda r: r.manager_first_name),
@@ -95,11 +110,15 @@ def reminder_reason(row: RegisterRow) -> str:
     """Why this person gets a reminder (French)."""
     if row.status == "a_renouveler":
         return row.renewal_reason or "Nouvelle version importante depuis la dernière attestation."
-    return (
-        f"Engagement non signé {row.days_late} jour(s) après le délai suivant l'embauche."
-        if row.days_late
-        else "Engagement non signé."
-    )
+    if hire_date_to_check(row.days_late):
+        years = plural(HIRE_DATE_CHECK_AFTER_DAYS // 365, "an")
+        return (
+            f"Engagement non signé ; {HIRE_DATE_TO_CHECK} (plus de {years} de retard : "
+            "erreur probable dans la liste du personnel)."
+        )
+    if row.days_late:
+        return f"Engagement non signé, {lateness(row.days_late)} après le délai suivant l'embauche."
+    return "Engagement non signé."
 
 
 def table(rows: Iterable[RegisterRow], columns: Sequence[Column]) -> Iterable[list[Any]]:
@@ -205,5 +224,5 @@ def default_stem(kind: str, register: Register) -> str:
 
 
 def timestamp() -> str:
-    """Current local time for report footers."""
-    return dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    """Current time for report footers, for people: « 5 mai 2023 à 10 h 03 » (Québec time)."""
+    return fr_ca.datetime_long(dt.datetime.now(dt.UTC))

@@ -2,7 +2,9 @@
 
 Inline CSS and SVG only, a Content-Security-Policy that forbids scripts and remote
 resources, every value escaped, tables with captions and header cells, each chart with a
-text alternative and its data in a table.
+text alternative and its data in a table. Numbers and dates are written for people in
+French (Canada) with :mod:`attest.fr_ca`. The page reflows down to 320 px wide: tables and
+charts wider than the screen scroll inside their own labelled, focusable region.
 """
 
 from __future__ import annotations
@@ -11,15 +13,22 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any, Final
 
+from attest import fr_ca
+
 from . import charts
 from .exports import identity_label, manager_name, reminder_reason, timestamp
 from .items import ITEM_HEADERS, ItemStat, item_rows
-from .register import INCOMPLETE_PREFIX, Register
+from .register import INCOMPLETE_PREFIX, Register, RegisterRow
 from .status_sql import STATUSES
-from .summary import by_direction, by_month, late_by_manager, self_declared_line
+from .summary import by_direction, by_month, hire_dates_to_check_line, late_by_manager, self_declared_line
+from .wording import month_label, plural, rows_to_check
 
 CSS: Final = """
-body{font-family:system-ui,sans-serif;margin:2rem;color:#1a1a1a;max-width:70rem}
+body{font-family:system-ui,sans-serif;margin:2rem;color:#1a1a1a;max-width:70rem;overflow-wrap:break-word}
+@media (max-width:40rem){body{margin:1rem}}
+.defile{overflow-x:auto;max-width:100%}.defile:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}
+.defile caption{max-width:calc(100vw - 2.5rem)}
+svg{display:block}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ccc}
 table{border-collapse:collapse;margin:.5rem 0}caption{text-align:left;font-weight:600;padding:.3rem 0}
 th,td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left}th{background:#eef}
@@ -31,37 +40,78 @@ td.n{text-align:right}figure{margin:0}figcaption{font-style:italic}
 CSP: Final = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
-def _cell(value: Any, numeric: bool = False) -> str:
-    text = "" if value is None else str(value)
-    return f"<td class='n'>{escape(text)}</td>" if numeric else f"<td>{escape(text)}</td>"
+_ids = 0
+
+
+def _next_id(prefix: str) -> str:
+    global _ids
+    _ids += 1
+    return f"{prefix}-{_ids}"
+
+
+class Right(str):
+    """A text shown right-aligned in a table, like a number (« 17,6 % »)."""
+
+    __slots__ = ()
+
+
+def cell_text(value: Any) -> str:
+    """A table value for people: « 12 345 », « 3,5 », text as is, nothing for None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, int):
+        return fr_ca.integer(value)
+    if isinstance(value, float):
+        return fr_ca.number(value)
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    text = escape(cell_text(value))
+    numeric = isinstance(value, int | float | Right) and not isinstance(value, bool)
+    return f"<td class='n'>{text}</td>" if numeric else f"<td>{text}</td>"
+
+
+def scroll_region(content: str, *, labelledby: str) -> str:
+    """``content`` in a region that scrolls sideways on a narrow screen (focusable, so the
+    keyboard can scroll it; named by the element ``labelledby``)."""
+    return f"<div class='defile' role='region' tabindex='0' aria-labelledby='{labelledby}'>{content}</div>"
 
 
 def html_table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """An accessible table; numbers right-aligned; every value escaped."""
+    """An accessible table in its own scrolling region; numbers right-aligned and written in
+    French (Canada); every value escaped."""
+    caption_id = _next_id("tableau")
     head = "".join(f"<th scope='col'>{escape(h)}</th>" for h in headers)
     body = []
     for row in rows:
-        cells = [f"<th scope='row'>{escape('' if row[0] is None else str(row[0]))}</th>"]
-        cells += [_cell(v, isinstance(v, int | float)) for v in row[1:]]
+        cells = [f"<th scope='row'>{escape(cell_text(row[0]))}</th>"]
+        cells += [_cell(v) for v in row[1:]]
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (
-        f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+    table = (
+        f"<table><caption id='{caption_id}'>{escape(caption)}</caption><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"
     )
+    return scroll_region(table, labelledby=caption_id)
 
 
 def figure(svg: str, caption: str, data_table: str) -> str:
-    """A chart, its caption and its data (text alternative) in a disclosure."""
+    """A chart (scrolling sideways on a narrow screen), its caption and its data (text
+    alternative) in a disclosure."""
+    caption_id = _next_id("figure")
     return (
-        f"<figure>{svg}<figcaption>{escape(caption)}</figcaption></figure>"
+        f"<figure>{scroll_region(svg, labelledby=caption_id)}"
+        f"<figcaption id='{caption_id}'>{escape(caption)}</figcaption></figure>"
         f"<details><summary>Données du graphique</summary>{data_table}</details>"
     )
 
 
 def describe_filters(register: Register) -> str:
-    """The filters in French."""
+    """The filters in French: « État au 5 mai 2023, direction « DSI », … »."""
     f = register.filters
-    parts = [f"état au {register.as_of.isoformat()}"]
+    parts = [f"État au {fr_ca.date_long(register.as_of)}"]
     if f.direction:
         parts.append(f"direction « {f.direction} »")
     if f.service:
@@ -69,11 +119,48 @@ def describe_filters(register: Register) -> str:
     if f.manager:
         parts.append(f"équipe du gestionnaire {f.manager} (tous niveaux)")
     if f.hired_from:
-        parts.append(f"embauchés depuis le {f.hired_from.isoformat()}")
+        parts.append(f"embauchés depuis le {fr_ca.date_long(f.hired_from)}")
     if f.hired_to:
-        parts.append(f"embauchés jusqu'au {f.hired_to.isoformat()}")
-    parts.append(f"en retard après {register.late_after_days} jours")
+        parts.append(f"embauchés jusqu'au {fr_ca.date_long(f.hired_to)}")
+    parts.append(f"en retard après {plural(register.late_after_days, 'jour')}")
     return ", ".join(parts)
+
+
+def share(part: int, total: int) -> Right:
+    """« 17,6 % » of ``total`` (« 0,0 % » when there is nobody)."""
+    return Right(fr_ca.percent(part / total if total else 0.0, 1))
+
+
+def hire_dates_section(rows: Sequence[RegisterRow], *, heading: str = "h2", max_rows: int = 500) -> str:
+    """The people whose hire date must be checked in the roster, at most ``max_rows`` of
+    them (the CSV and Excel files flag them all); empty when none."""
+    to_check = rows_to_check(rows)
+    if not to_check:
+        return ""
+    hidden = len(to_check) - max_rows
+    more = (
+        f"<p>{escape(plural(hidden, 'autre personne', 'autres personnes'))} : voir la colonne "
+        "« Date d'embauche à vérifier » du fichier CSV ou Excel.</p>"
+        if hidden > 0
+        else ""
+    )
+    table = html_table(
+        "Dates d'embauche à vérifier dans la liste du personnel",
+        ["Matricule", "Nom", "Prénom", "Direction", "Service", "Date d'embauche", "Gestionnaire"],
+        [
+            [
+                r.employee_number,
+                r.last_name,
+                r.first_name,
+                r.direction,
+                r.service,
+                fr_ca.date_long(r.hire_date) if r.hire_date else None,
+                manager_name(r) or r.manager_number,
+            ]
+            for r in to_check[:max_rows]
+        ],
+    )
+    return f"<section><{heading}>Dates d'embauche à vérifier</{heading}>{table}{more}</section>"
 
 
 def chart_sections(register: Register) -> str:
@@ -89,7 +176,7 @@ def chart_sections(register: Register) -> str:
             [[name, *(c.get(k, 0) for k in labels), sum(c.values())] for name, c in directions],
         ),
     )
-    months = by_month(register)
+    months = [(month_label(key), n) for key, n in by_month(register)]
     over_time = figure(
         charts.columns("Attestations par mois", months),
         "Nombre d'attestations en vigueur selon le mois de signature.",
@@ -120,8 +207,8 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
     summary = html_table(
         "Personnes actives par statut",
         ["Statut", "Personnes", "Pourcentage"],
-        [[STATUSES[k], n, f"{100 * n / total:.1f} %" if total else "0 %"] for k, n in counts.items()]
-        + [["Total", total, "100 %" if total else "0 %"]],
+        [[STATUSES[k], n, share(n, total)] for k, n in counts.items()]
+        + [["Total", total, share(total, total)]],
     )
     incomplete = ""
     if not register.complete:
@@ -139,16 +226,20 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
         items = "".join(f"<li>{escape(a)}</li>" for a in register.anomalies[:200])
         anomalies = (
             "<section><h2>Anomalies du registre des attestations</h2>"
-            f"<p class='note'>{len(register.anomalies)} anomalie(s) : les enregistrements visés ne sont "
-            f"pas comptés. Faites vérifier le registre (« formation-tic attest verify »).</p><ul>{items}</ul>"
+            f"<p class='note'>{escape(plural(len(register.anomalies), 'anomalie'))} : les enregistrements "
+            "visés ne sont pas comptés. Faites vérifier le registre (« formation-tic attest verify »).</p>"
+            f"<ul>{items}</ul>"
             "</section>"
         )
+    to_check_line = hire_dates_to_check_line(register)
+    to_check = f"<p class='note'>{escape(to_check_line)}</p>" if to_check_line else ""
     follow = [r for r in register.rows if r.status in ("en_retard", "a_renouveler", "echec")]
     shown = follow[:max_rows]
+    hidden = len(follow) - len(shown)
     more = (
-        f"<p>{len(follow) - len(shown)} autre(s) personne(s) non affichée(s) : "
-        "voir le fichier CSV ou Excel.</p>"
-        if len(follow) > len(shown)
+        f"<p>{escape(plural(hidden, 'autre personne', 'autres personnes'))} "
+        f"{'non affichée' if hidden < 2 else 'non affichées'} : voir le fichier CSV ou Excel.</p>"
+        if hidden > 0
         else ""
     )
     people = html_table(
@@ -175,14 +266,15 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
         "<!DOCTYPE html><html lang='fr-CA'><head><meta charset='utf-8'>"
         f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{escape(title)} — {register.as_of.isoformat()}</title>"
+        f"<title>{escape(title)} — {escape(fr_ca.date_long(register.as_of))}</title>"
         f"<style>{CSS}</style></head><body><main>"
         f"<h1>{escape(title)}</h1>{incomplete}"
         f"<p>Directive DIR 2022 DQEPE 054 — {escape(describe_filters(register))}.</p>{notes}"
-        f"<section><h2>Sommaire</h2>{summary}<p>{escape(self_declared_line(register))}</p></section>"
+        f"<section><h2>Sommaire</h2>{summary}<p>{escape(self_declared_line(register))}</p>{to_check}</section>"
         f"{anomalies}"
         f"{chart_sections(register)}"
         f"<section><h2>Personnes à suivre</h2>{people}{more}</section>"
+        f"{hire_dates_section(register.rows)}"
         f"</main><footer><p>Produit le {escape(timestamp())} par formation-tic. Document confidentiel : "
         "renseignements personnels du personnel (à conserver selon le calendrier de conservation).</p>"
         "</footer></body></html>"
@@ -194,15 +286,15 @@ def render_items_html(stats: Sequence[ItemStat], *, scope: str = "tout le person
     chart = figure(
         charts.horizontal_bars(
             "Taux de réussite par scénario",
-            [(("⚠ " if s.flag else "") + s.title, 100 * s.success_rate) for s in stats],
-            unit=" %",
-            maximum=100,
+            [(("⚠ " if s.flag else "") + s.title, s.success_rate) for s in stats],
+            maximum=1.0,
+            value_text=fr_ca.percent,
         ),
         "Taux de réussite de chaque scénario ; ⚠ : presque tout le monde échoue ou réussit.",
         html_table(
             "Taux de réussite par scénario",
-            ["Scénario", "Taux de réussite (%)"],
-            [[s.title, round(100 * s.success_rate, 1)] for s in stats],
+            ["Scénario", "Taux de réussite"],
+            [[s.title, Right(fr_ca.percent(s.success_rate, 1))] for s in stats],
         ),
     )
     flagged = [s for s in stats if s.flag]
@@ -212,6 +304,7 @@ def render_items_html(stats: Sequence[ItemStat], *, scope: str = "tout le person
     return (
         "<!DOCTYPE html><html lang='fr-CA'><head><meta charset='utf-8'>"
         f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>Analyse des scénarios</title>"
         f"<style>{CSS}</style></head><body><main><h1>Analyse des scénarios</h1>"
         f"<p>Réponses enregistrées dans le LRS — {escape(scope)}.</p>"

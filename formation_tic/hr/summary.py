@@ -1,11 +1,17 @@
-"""Aggregates of a register (by status, direction, month, manager) and the terminal table."""
+"""Aggregates of a register (by status, direction, month, manager) and the terminal table.
+
+Figures shown to people are written in French (Canada) with :mod:`attest.fr_ca`.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from attest import fr_ca
+
 from .register import Register
 from .status_sql import SELF_DECLARED, STATUSES
+from .wording import HIRE_DATE_CHECK_AFTER_DAYS, plural, rows_to_check
 
 
 def by_direction(register: Register) -> list[tuple[str, dict[str, int]]]:
@@ -59,8 +65,21 @@ def self_declared_line(register: Register) -> str:
     """The summary's count of self-declared identities (French)."""
     declared, signed = self_declared(register)
     return (
-        f"Identité déclarée (non vérifiée) : {declared} attestation(s) sur {signed} "
+        f"Identité déclarée (non vérifiée) : {fr_ca.integer(declared)} sur {plural(signed, 'attestation')} "
         "(numéro d'employé saisi par la personne, sans authentification unique ni ENA)."
+    )
+
+
+def hire_dates_to_check_line(register: Register) -> str:
+    """How many people have a hire date too old to be believed (empty when none)."""
+    count = len(rows_to_check(register.rows))
+    if not count:
+        return ""
+    years = plural(HIRE_DATE_CHECK_AFTER_DAYS // 365, "an")
+    who = plural(count, "personne")
+    return (
+        f"Date d'embauche à vérifier : {who} en retard de plus de {years}, ce qui indique "
+        "plutôt une erreur dans la liste du personnel ; faites corriger leur date d'embauche."
     )
 
 
@@ -85,13 +104,18 @@ def summary_table(register: Register) -> list[str]:
     width = max(len(label) for label in STATUSES.values())
     lines = [
         *incomplete_banner(register),
-        f"{'Statut'.ljust(width)}  {'Personnes':>9}  {'%':>6}",
-        "-" * (width + 19),
+        f"{'Statut'.ljust(width)}  {'Personnes':>9}  {'%':>7}",
+        "-" * (width + 20),
     ]
     for code, n in counts.items():
-        pct = 100 * n / total if total else 0.0
-        lines.append(f"{STATUSES[code].ljust(width)}  {n:>9}  {pct:>5.1f}%")
-    lines.append("-" * (width + 19))
-    lines.append(f"{'Total'.ljust(width)}  {total:>9}  {100.0 if total else 0.0:>5.1f}%")
+        share = n / total if total else 0.0
+        lines.append(f"{STATUSES[code].ljust(width)}  {fr_ca.integer(n):>9}  {fr_ca.percent(share, 1):>7}")
+    lines.append("-" * (width + 20))
+    lines.append(
+        f"{'Total'.ljust(width)}  {fr_ca.integer(total):>9}  {fr_ca.percent(1.0 if total else 0.0, 1):>7}"
+    )
     lines.append(self_declared_line(register))
+    to_check = hire_dates_to_check_line(register)
+    if to_check:
+        lines.append(to_check)
     return lines

@@ -76,7 +76,7 @@ def test_widget_filters_refresh_the_view(world: World) -> None:
     assert "Sous" in body.value and "Urgence" in body.value
     direction.value = "DRH"
     assert "Sous" in body.value and "<th scope='row'>7001</th>" not in body.value
-    assert ui.children[1].children[1].options == ("(toutes)", "Paie")
+    assert ui.children[1].children[1].options == ("Tous les services", "Paie")
 
 
 def test_notebook_runs_in_a_kernel_with_the_header(world: World, tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_notebook_runs_in_a_kernel_with_the_header(world: World, tmp_path: Path)
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    outputs = nb.cells[1].outputs
+    outputs = nb.cells[0].outputs
     data = outputs[0]["data"]
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["text/plain"].startswith("VBox(")  # the dashboard, not the access-denied message

@@ -59,7 +59,7 @@ def test_register_rows_carry_how_the_person_was_identified(world: World) -> None
         "2005": "déclarée (non vérifiée)",
     }
     assert self_declared(register) == (2, 4)
-    assert "Identité déclarée (non vérifiée) : 2 attestation(s) sur 4" in summary_table(register)[-1]
+    assert "Identité déclarée (non vérifiée) : 2 sur 4\u00a0attestations" in summary_table(register)[-1]
 
 
 def test_the_current_attestation_decides(world: World) -> None:
@@ -89,7 +89,7 @@ def test_report_files_and_summary_flag_self_declared(
         ],
     )
     assert result.exit_code == 0, (result.output, result.exception)
-    assert "Identité déclarée (non vérifiée) : 2 attestation(s) sur 4" in result.stdout
+    assert "Identité déclarée (non vérifiée) : 2 sur 4\u00a0attestations" in result.stdout
 
     table = list(csv.reader(io.StringIO(next(out.glob("*.csv")).read_text("utf-8-sig")), delimiter=";"))
     header = table[0]
@@ -110,7 +110,7 @@ def test_report_files_and_summary_flag_self_declared(
     assert {r[0]: r[column] for r in rows[1:]}["2001"] == "déclarée (non vérifiée)"
 
     html = next(out.glob("*.html")).read_text(encoding="utf-8")
-    assert "Identité déclarée (non vérifiée) : 2 attestation(s) sur 4" in html
+    assert "Identité déclarée (non vérifiée) : 2 sur 4\u00a0attestations" in html
 
 
 def test_html_people_table_has_the_identity_column(world: World) -> None:

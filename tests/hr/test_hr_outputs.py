@@ -53,11 +53,11 @@ def test_report_terminal_summary_and_files(world: World, hr_cli: click.Group, tm
     out = tmp_path / "rapports"
     result = invoke(hr_cli, world, "report", "--output-dir", str(out))
     lines = result.stdout.splitlines()
-    assert any(re.match(r"Attesté\s+1\s+20\.0%", line) for line in lines)
-    assert any(re.match(r"À renouveler\s+1\s+20\.0%", line) for line in lines)
-    assert any(re.match(r"En retard\s+1\s+20\.0%", line) for line in lines)
-    assert any(re.match(r"Échec\s+1\s+20\.0%", line) for line in lines)
-    assert any(re.match(r"En cours\s+1\s+20\.0%", line) for line in lines)
+    assert any(re.match(r"Attesté\s+1\s+20,0\s%", line) for line in lines)
+    assert any(re.match(r"À renouveler\s+1\s+20,0\s%", line) for line in lines)
+    assert any(re.match(r"En retard\s+1\s+20,0\s%", line) for line in lines)
+    assert any(re.match(r"Échec\s+1\s+20,0\s%", line) for line in lines)
+    assert any(re.match(r"En cours\s+1\s+20,0\s%", line) for line in lines)
     assert any(re.match(r"Total\s+5", line) for line in lines)
     files = sorted(p.name for p in out.iterdir())
     assert len(files) == 3 and all(
@@ -74,14 +74,14 @@ def test_report_terminal_summary_and_files(world: World, hr_cli: click.Group, tm
 
     sheet = load_workbook(next(out.glob("*.xlsx"))).active
     assert sheet is not None
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:S6"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:T6"
     cells = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     assert cells["1001"][1].value == EVIL and cells["1001"][1].data_type == "s"
 
     html = next(out.glob("*.html")).read_text(encoding="utf-8")
     assert SCRIPT not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<script" not in html.lower() and not re.search(r"(src|href)\s*=\s*['\"]?https?:", html)
-    assert "<caption>" in html and "role='img'" in html and "<desc" in html
+    assert "<caption id=" in html and "role='img'" in html and "<desc" in html
     assert "Achèvement par direction" in html and "Personnes en retard par gestionnaire" in html
 
 
@@ -101,7 +101,7 @@ def test_reminders_list_late_and_renewals_with_manager(
 ) -> None:
     target = tmp_path / "relances.csv"
     result = invoke(hr_cli, world, "reminders", "--output", str(target))
-    assert "2 personne(s) à relancer : 1 en retard, 1 à renouveler" in result.stdout
+    assert "2\u00a0personnes à relancer : 1 en retard, 1 à renouveler" in result.stdout
     table = list(csv.reader(io.StringIO(target.read_text("utf-8-sig")), delimiter=";"))
     header, body = table[0], table[1:]
     assert header[:3] == ["Matricule", "Nom", "Prénom"] and "Nom du gestionnaire" in header
@@ -171,11 +171,11 @@ def test_items_cli_filters_and_files(answered_world: World, hr_cli: click.Group,
     args = ["--data-dir", str(answered_world.tmp), "items", "--output-dir", str(out)]
     result = CliRunner().invoke(hr_cli, args)
     assert result.exit_code == 0, result.output
-    assert re.search(r"hr-simple\s+20\s+10\.0%\s+⚠ Presque tout le monde échoue", result.stdout)
+    assert re.search(r"hr-simple\s+20\s+10,0\s%\s+⚠ Presque tout le monde échoue", result.stdout)
     html = next(out.glob("*.html")).read_text("utf-8")
     assert "Choix &lt;simple&gt;" in html and "<simple>" not in html and "role='img'" in html
     body = next(out.glob("*.csv")).read_text("utf-8-sig")
     assert "debut → suite → echec" in body
     drh = CliRunner().invoke(hr_cli, [*args, "--direction", "DRH"])
     assert drh.exit_code == 0, drh.output
-    assert re.search(r"hr-simple\s+10\s+0\.0%", drh.stdout)
+    assert re.search(r"hr-simple\s+10\s+0,0\s%", drh.stdout)

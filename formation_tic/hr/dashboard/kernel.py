@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from html import escape
 from typing import Any
 
 from ...settings import kernel_settings
 from ..inputs import register_inputs
-from .view import DashboardAccessError, ManagerDashboard, manager_from_environ
+from .view import DashboardAccessError, ManagerDashboard, manager_from_environ, title_html
 
 
 def main(environ: Mapping[str, str] | None = None) -> Any:
@@ -20,6 +21,6 @@ def main(environ: Mapping[str, str] | None = None) -> Any:
     try:
         manager = manager_from_environ(env, settings.hr.manager_header)
     except DashboardAccessError as exc:
-        return w.HTML(f"<p role='alert'>{exc}</p>")
+        return w.HTML(f"{title_html()}<p role='alert'>{escape(str(exc))}</p>")
     inputs = register_inputs(settings)
     return ManagerDashboard(manager, inputs.sources, inputs.rules, inputs.keys).widget()

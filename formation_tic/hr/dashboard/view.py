@@ -19,10 +19,39 @@ from attest.identity import is_valid_employee_number
 
 from ..exports import manager_name
 from ..register import Register, RegisterFilters, RegisterRules, RegisterSources, build_register
-from ..report_html import CSS, chart_sections, describe_filters, html_table
+from ..report_html import chart_sections, describe_filters, hire_dates_section, html_table, share
 from ..status_sql import STATUSES
+from ..summary import hire_dates_to_check_line
+from ..wording import lateness, plural
 
-ALL = "(toutes)"
+ALL_DIRECTIONS = "Toutes les directions"
+ALL_SERVICES = "Tous les services"
+TITLE = "Tableau de bord des gestionnaires"
+"""The page's only title (``h1``), also shown when access is refused."""
+
+CSS = """
+.widget-html-content:has(> .tdb){min-width:0}
+.tdb{color:#1a1a1a;overflow-wrap:break-word;max-width:70rem}
+.tdb h2{font-size:1.25rem;margin-top:2rem;border-bottom:1px solid #ccc}
+.tdb table{border-collapse:collapse;margin:.5rem 0}
+.tdb caption{text-align:left;font-weight:600;padding:.3rem 0}
+.tdb th,.tdb td{border:1px solid #bbb;padding:.25rem .5rem;text-align:left}.tdb th{background:#eef}
+.tdb td.n{text-align:right}.tdb figure{margin:0}.tdb figcaption{font-style:italic}
+.tdb .note{background:#fff6d6;border-left:4px solid #b35806;padding:.5rem}
+.tdb .defile{overflow-x:auto;max-width:100%}
+.tdb .defile caption{max-width:calc(100vw - 2.5rem)}
+.tdb .defile:focus-visible{outline:3px solid #1a5fb4;outline-offset:2px}
+.tdb svg{display:block}
+"""
+"""The dashboard's styles, scoped to its body (the page itself is Voilà's). The widget's box
+may shrink below its content's width (``min-width:0``): the text then reflows on a phone and
+the wide tables and charts scroll in their own region instead of being cut off."""
+
+
+def title_html(subtitle: str = "") -> str:
+    """The page title and, below it, ``subtitle`` (escaped)."""
+    sub = f"<p>{escape(subtitle)}</p>" if subtitle else ""
+    return f"<h1>{escape(TITLE)}</h1>{sub}"
 
 
 class DashboardAccessError(Exception):
@@ -56,12 +85,14 @@ def render_dashboard_html(register: Register, *, max_rows: int = 200) -> str:
     summary = html_table(
         "Personnes de votre équipe par statut",
         ["Statut", "Personnes", "Pourcentage"],
-        [[STATUSES[k], n, f"{100 * n / total:.1f} %"] for k, n in counts.items()],
+        [[STATUSES[k], n, share(n, total)] for k, n in counts.items()],
     )
+    to_check_line = hire_dates_to_check_line(register)
+    to_check = f"<p class='note'>{escape(to_check_line)}</p>" if to_check_line else ""
     follow = [r for r in register.rows if r.status in ("en_retard", "a_renouveler", "echec")]
     people = html_table(
         "Personnes à suivre",
-        ["Matricule", "Nom", "Prénom", "Service", "Gestionnaire", "Statut", "Jours de retard"],
+        ["Matricule", "Nom", "Prénom", "Service", "Gestionnaire", "Statut", "Retard"],
         [
             [
                 r.employee_number,
@@ -70,16 +101,20 @@ def render_dashboard_html(register: Register, *, max_rows: int = 200) -> str:
                 r.service,
                 manager_name(r) or r.manager_number,
                 STATUSES[r.status],
-                r.days_late,
+                lateness(r.days_late) or None,
             ]
             for r in follow[:max_rows]
         ],
     )
-    more = f"<p>… et {len(follow) - max_rows} autre(s).</p>" if len(follow) > max_rows else ""
+    hidden = len(follow) - max_rows
+    more = (
+        f"<p>… et {escape(plural(hidden, 'autre personne', 'autres personnes'))}.</p>" if hidden > 0 else ""
+    )
     return (
-        f"<style>{CSS}</style><p>{escape(describe_filters(register))}.</p>"
-        f"<section><h2>Sommaire</h2>{summary}</section>{chart_sections(register)}"
+        f"<style>{CSS}</style><div class='tdb'><p>{escape(describe_filters(register))}.</p>"
+        f"<section><h2>Sommaire</h2>{summary}{to_check}</section>{chart_sections(register)}"
         f"<section><h2>Personnes à suivre</h2>{people}{more}</section>"
+        f"{hire_dates_section(register.rows)}</div>"
     )
 
 
@@ -131,27 +166,32 @@ class ManagerDashboard:
         import ipywidgets as w
 
         directions, services = self.options()
-        direction = w.Dropdown(options=[ALL, *directions], value=ALL, description="Direction")
-        service = w.Dropdown(options=[ALL, *services], value=ALL, description="Service")
+        direction = w.Dropdown(
+            options=[ALL_DIRECTIONS, *directions], value=ALL_DIRECTIONS, description="Direction"
+        )
+        service = w.Dropdown(options=[ALL_SERVICES, *services], value=ALL_SERVICES, description="Service")
         as_of = w.DatePicker(value=dt.date.today(), description="État au")
         body = w.HTML(value=self.html())
 
         def refresh(_change: Any = None) -> None:
-            d = None if direction.value == ALL else direction.value
-            s = None if service.value == ALL else service.value
+            d = None if direction.value == ALL_DIRECTIONS else direction.value
+            s = None if service.value == ALL_SERVICES else service.value
             body.value = self.html(d, s, as_of.value or None)
 
         def on_direction(change: Any) -> None:
-            d = None if change["new"] == ALL else change["new"]
-            service.options = [ALL, *self.options(d)[1]]
-            service.value = ALL
+            d = None if change["new"] == ALL_DIRECTIONS else change["new"]
+            service.options = [ALL_SERVICES, *self.options(d)[1]]
+            service.value = ALL_SERVICES
             refresh()
 
         direction.observe(on_direction, names="value")
         service.observe(refresh, names="value")
         as_of.observe(refresh, names="value")
         title = w.HTML(
-            f"<h1>Tableau de bord — équipe du gestionnaire {escape(self.manager)}</h1>"
-            "<p>Engagements à la directive DIR 2022 DQEPE 054 des personnes sous votre responsabilité.</p>"
+            title_html(
+                f"Équipe du gestionnaire {self.manager} : engagements à la directive DIR 2022 DQEPE 054 "
+                "des personnes sous votre responsabilité."
+            )
         )
-        return w.VBox([title, w.HBox([direction, service, as_of]), body])
+        filters = w.HBox([direction, service, as_of], layout=w.Layout(flex_flow="row wrap"))
+        return w.VBox([title, filters, body])
