@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .commands.attempts import attempts_group
 from .commands.attest import attest_group, keys_group
 from .commands.common import CliState
 from .commands.content import build_command, scenarios_group
@@ -43,6 +44,7 @@ for command in (
     lrs_group,
     keys_group,
     attest_group,
+    attempts_group,
     roster_group,
     report_command,
     reminders_command,

@@ -122,6 +122,7 @@ SELECT actor_name,
        max(CASE WHEN verb = :failed AND object = :module THEN timestamp END)
 FROM {TABLE}
 WHERE object >= :base AND object < :base_end AND actor_name IS NOT NULL
+  AND verb != :granted
   AND {NOT_VOIDED}
 """
 
@@ -146,6 +147,7 @@ def module_activity(
 ) -> Iterator[ActorActivity]:
     """One row per actor with a statement about the training (any activity under the
     vocabulary's base IRI), up to ``until`` (UTC day, inclusive), in no particular order.
+    An attempt granted by a manager (verb ``granted-attempt``) is not the person's activity.
 
     Aggregated in SQL and streamed in batches: the statements are never loaded.
     Raises :class:`PulledStatementsError` (when iterated) if the file cannot be read.
@@ -154,6 +156,7 @@ def module_activity(
     params: dict[str, Any] = {
         "passed": V.VERBS["passed"][0],
         "failed": V.VERBS["failed"][0],
+        "granted": V.VERBS["granted-attempt"][0],
         "module": V.MODULE,
         "base": V.BASE,
         "base_end": V.BASE + "\uffff",

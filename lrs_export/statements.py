@@ -506,6 +506,59 @@ def voided(
     return _to_dict(statement)
 
 
+def attempt_granted(
+    learner_number: str,
+    granted_by: str,
+    *,
+    homepage: str,
+    directive_version: str,
+    grant_id: uuid.UUID | str,
+    attempts_allowed: int,
+    platform: str = "formation-tic",
+    timestamp: datetime | None = None,
+    statement_id: uuid.UUID | str | None = None,
+) -> JSONDict:
+    """A manager or HR granted one more quiz attempt to a locked-out learner.
+
+    The statement is about the learner (xAPI: the actor is whom the statement is about):
+    actor = the learner's account, verb ``granted-attempt`` (« s'est vu accorder un essai
+    supplémentaire »), object = the module (the activity reopened), and the person who
+    granted it in ``context.instructor`` (their employee-number account): an LRS query by
+    ``agent`` finds it for the learner, and with ``related_agents`` for the granter too. An
+    Agent as object would say it more directly, but LRSs such as Ralph refuse an object
+    without an ``id``. Context: the module's directive version, the profile, the grant id
+    (:data:`vocabulary.EXT_GRANT_ID`) and the attempts now allowed
+    (:data:`vocabulary.EXT_ATTEMPTS_ALLOWED`); no ``registration`` (the attempt has not
+    started). The grant's free-text reason is never part of it (it may hold personal or
+    health information).
+    """
+    if attempts_allowed < 1:
+        raise ValueError("attempts_allowed must be positive")
+    extensions = {
+        V.EXT_DIRECTIVE_VERSION: directive_version,
+        V.EXT_GRANT_ID: str(uuid.UUID(str(grant_id))),
+        V.EXT_ATTEMPTS_ALLOWED: attempts_allowed,
+    }
+    statement = tincan.Statement(
+        id=uuid.UUID(str(statement_id)) if statement_id else uuid.uuid4(),
+        actor=_agent(learner_number, homepage),
+        verb=verb("granted-attempt"),
+        object=module_activity(),
+        context=tincan.Context(
+            instructor=_agent(granted_by, homepage),
+            language=V.LANGUAGE,
+            platform=platform,
+            context_activities=tincan.ContextActivities(
+                grouping=tincan.ActivityList([directive_activity(directive_version)]),
+                category=tincan.ActivityList([_profile_activity()]),
+            ),
+            extensions=tincan.Extensions(extensions),
+        ),
+        timestamp=_aware(timestamp),
+    )
+    return _to_dict(statement)
+
+
 def answered_from_event(
     event: AnswerEventLike,
     scenario: Scenario,

@@ -34,6 +34,9 @@ VERBS: Final[dict[str, tuple[str, str]]] = {
     "accepted": ("http://activitystrea.ms/schema/1.0/accept", "a accepté"),
     # Reserved by xAPI 1.0.3 (Data 2.3.2): the object is a StatementRef to the voided statement.
     "voided": (ADL + "voided", "a annulé"),
+    # Minted here (no registry verb says it): actor = the learner, object = the module, the
+    # manager or HR who granted it in context.instructor.
+    "granted-attempt": (BASE + "verbes/essai-accorde", "s'est vu accorder un essai supplémentaire"),
 }
 
 # --- Activity types ----------------------------------------------------------------------
@@ -99,6 +102,11 @@ compact JWS as the register stores it (column ``jws``). Not the ``record_hash``:
 is a digest of the signed fields, names included, that anyone could test guesses against;
 the JWS's signature can only be computed with the establishment's private key."""
 
+EXT_GRANT_ID: Final = BASE + "extensions/octroi-essai"
+"""``context.extensions`` of ``granted-attempt``: the grant's id (UUID) in the local ledger."""
+EXT_ATTEMPTS_ALLOWED: Final = BASE + "extensions/essais-permis"
+"""``context.extensions`` of ``granted-attempt``: attempts allowed to the learner once granted."""
+
 EXTENSIONS: Final[dict[str, str]] = {
     "version-directive": EXT_DIRECTIVE_VERSION,
     "version-formulaire": EXT_FORM_VERSION,
@@ -109,6 +117,8 @@ EXTENSIONS: Final[dict[str, str]] = {
     "code-verification": EXT_VERIFICATION_CODE,
     "registre-position": EXT_REGISTER_SEQ,
     "registre-empreinte": EXT_REGISTER_WITNESS,
+    "octroi-essai": EXT_GRANT_ID,
+    "essais-permis": EXT_ATTEMPTS_ALLOWED,
 }
 
 SIGNATURE_USAGE_TYPE: Final = "http://adlnet.gov/expapi/attachments/signature"

@@ -10,6 +10,11 @@ on a button already handled, a stale page) raises :class:`FlowError` and changes
 Every attempt (one xAPI registration) that ends gets its ``terminated``: a failed attempt
 when it is graded (it can never go on: a retry is a new registration), a passed one when
 its engagement is signed.
+
+Attempts allowed: ``max_attempts`` plus one per grant (``formation-tic attempts grant``), as
+:class:`formation_tic.attempt_grants.Standing` counts them (the HR register uses the same).
+A locked-out person who comes back after a grant is taken to the welcome page of a new
+attempt (``granted``), the failed one closed.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from attest.identity import IdentificationMethod
 from attest.record import AttestationRecord
 from attest.status import EmployeeStatus
 from attest.store import QuizResult, normalize_code
+from formation_tic.attempt_grants import Standing
 from scenarios.grading import AnswerEvent, AttemptGrade, grade_attempt
 from scenarios.model import Scenario
 from scenarios.shuffle import shuffled
@@ -121,6 +127,8 @@ class LearnerFlow:
         (``typed`` identification): shown only to someone who gives its verification code."""
         self.shown: str | None = None
         """The scenario shown on the question step."""
+        self.granted = False
+        """The welcome step opens an attempt granted after a lock-out."""
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -169,15 +177,27 @@ class LearnerFlow:
         return self._current().state == "passed"
 
     @property
+    def standing(self) -> Standing:
+        """Attempts used and granted for the current directive version; locked out or not."""
+        identity = self._identity()
+        return self.progress.standing(
+            identity.employee_number, self.directive_version, self.rules.max_attempts
+        )
+
+    @property
     def attempts_used(self) -> int:
         """Attempts started by this person for the current directive version."""
-        identity = self._identity()
-        return len(self.progress.attempts(identity.employee_number, self.directive_version))
+        return self.standing.used
 
     @property
     def attempts_left(self) -> int:
-        """Attempts still allowed (0 or less: none)."""
-        return self.rules.max_attempts - self.attempts_used
+        """Attempts still allowed, grants included (0 or less: none)."""
+        return self.standing.left
+
+    @property
+    def locked_out(self) -> bool:
+        """The latest attempt failed and none is left: only a grant opens another."""
+        return self.standing.locked_out
 
     def _identity(self) -> Identity:
         if self.identity is None:
@@ -201,11 +221,15 @@ class LearnerFlow:
         if latest is not None and latest.state in ("welcome", "quiz", "passed", "failed"):
             self.attempt = latest
             if latest.state == "welcome":
+                self.granted = latest.attempt_no > self.rules.max_attempts
                 self._welcome()
             elif latest.state == "quiz":
                 self._welcome(resumed=True)
             elif latest.state == "passed":
                 self.step, self.resumed = "formulaire", True
+            elif self.standing.grant_waiting:
+                if not self._start_granted(latest):  # another page opened it first: go there
+                    return self.identify(identity, status)
             else:
                 self.step = "resultat"
             return self.step
@@ -319,6 +343,23 @@ class LearnerFlow:
             attempt_no=len(previous) + 1,
         )
         self.reporter.initialized(self.attempt)
+
+    def _start_granted(self, failed: AttemptProgress) -> bool:
+        """The attempt granted after a lock-out: close the failed one, draw anew, ``initialized``.
+
+        One transaction: two pages of the same person never open two attempts for one grant.
+        False (nothing done) when another page opened it first.
+        """
+        drawn = draw_quiz(
+            list(self.scenarios.values()), self.rules.per_theme, self.rng, avoid=list(failed.scenario_ids)
+        )
+        attempt = self.progress.replace_failed(failed, str(uuid.uuid4()), [s.id for s in drawn])
+        if attempt is None:
+            return False
+        self.attempt, self.granted = attempt, True
+        self.reporter.initialized(attempt)
+        self._welcome()
+        return True
 
     def _welcome(self, resumed: bool = False) -> None:
         attempt = self._current()

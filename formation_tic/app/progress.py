@@ -2,7 +2,8 @@
 
 One SQLite file (sqlite-utils, WAL) keyed by employee number and registration (one
 registration = one attempt of the quiz, as in xAPI). Only employee numbers are stored here,
-never names; file names and logs carry no personal data.
+never names; file names and logs carry no personal data. The same file holds the attempts
+granted after a lock-out (table ``attempt_grants``, see :mod:`formation_tic.attempt_grants`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from typing import Any, Literal
 import sqlite_utils
 
 import localdb
+
+from .. import attempt_grants
+from ..attempt_grants import Standing
 
 State = Literal["welcome", "quiz", "passed", "failed", "signed", "closed"]
 
@@ -96,6 +100,7 @@ class ProgressStore:
             for statement in SCHEMA.strip().split(";\n"):
                 if statement.strip():
                     self.db.execute(statement)
+            attempt_grants.ensure_schema(self.db.conn)
 
     def close(self) -> None:
         """Close the database connection."""
@@ -131,6 +136,11 @@ class ProgressStore:
         found = self.attempts(employee_number, directive_version)
         return found[-1] if found else None
 
+    def standing(self, employee_number: str, directive_version: str, max_attempts: int) -> Standing:
+        """Attempts used and granted; locked out or not (:mod:`formation_tic.attempt_grants`)."""
+        with self._lock:
+            return attempt_grants.standing_of(self.db.conn, employee_number, directive_version, max_attempts)
+
     # --- writing -----------------------------------------------------------------------
 
     def create(
@@ -162,6 +172,51 @@ class ProgressStore:
         found = self.get(registration)
         assert found is not None
         return found
+
+    def replace_failed(
+        self, failed: AttemptProgress, registration: str, scenario_ids: Sequence[str]
+    ) -> AttemptProgress | None:
+        """Close ``failed`` and record the next attempt, in one transaction (a granted attempt).
+
+        None, and nothing written, when ``failed`` is no longer this person's failed latest
+        attempt (another page of theirs opened the granted attempt first).
+        """
+        now = _now()
+        with self._lock:
+            conn = self.db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                latest = conn.execute(
+                    "SELECT registration, state FROM attempts"
+                    " WHERE employee_number = ? AND directive_version = ?"
+                    " ORDER BY started_at DESC, rowid DESC LIMIT 1",
+                    [failed.employee_number, failed.directive_version],
+                ).fetchone()
+                if latest != (failed.registration, "failed"):
+                    conn.execute("ROLLBACK")
+                    return None
+                conn.execute(
+                    "UPDATE attempts SET state = 'closed', updated_at = ? WHERE registration = ?",
+                    [now, failed.registration],
+                )
+                conn.execute(
+                    "INSERT INTO attempts (registration, employee_number, directive_version, attempt_no,"
+                    " scenario_ids, state, started_at, updated_at) VALUES (?, ?, ?, ?, ?, 'welcome', ?, ?)",
+                    [
+                        registration,
+                        failed.employee_number,
+                        failed.directive_version,
+                        failed.attempt_no + 1,
+                        json.dumps(list(scenario_ids)),
+                        now,
+                        now,
+                    ],
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return self.get(registration)
 
     def record_answer(self, registration: str, scenario_id: str, correct: bool) -> AttemptProgress:
         """Store the final grade of one scenario (the first one counts; a resend is ignored)."""

@@ -18,6 +18,7 @@ import click
 from attest import fr_ca
 from attest.identity import EMPLOYEE_NUMBER_HELP, is_valid_employee_number
 
+from ..hr.attempts_view import locked_out_line
 from ..hr.exports import (
     default_stem,
     export_register,
@@ -273,6 +274,8 @@ def report_command(
     click.echo(f"Registre des attestations — {describe_filters(register)}")
     for line in summary_table(register):
         click.echo(line)
+    if locked := locked_out_line(register):
+        click.echo(locked)
     if no_files:
         return
     directory = output_dir or settings.paths.reports

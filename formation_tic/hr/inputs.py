@@ -34,12 +34,16 @@ def register_inputs(
     """Sources, rules and keys from the settings (raises the attest library's errors)."""
     paths = settings.paths
     sources = RegisterSources(
-        roster_db=paths.roster, attestations_db=paths.attestations, statements_db=paths.statements
+        roster_db=paths.roster,
+        attestations_db=paths.attestations,
+        statements_db=paths.statements,
+        progress_db=paths.progress,
     )
     rules = RegisterRules(
         late_after_days=settings.hr.late_after_days if late_after_days is None else late_after_days,
         directive=load_directive(settings.profile),
         forms=available_forms(),
+        max_attempts=settings.app.max_attempts,
     )
     keys: dict[str, rsa.RSAPublicKey] = {}
     if paths.attestations.exists():

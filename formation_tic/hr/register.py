@@ -1,9 +1,11 @@
-"""The attestation register: roster + verified attestations + pulled statements.
+"""The attestation register: roster + verified attestations + pulled statements + attempts.
 
 :func:`build_register` fills a few temporary tables of the roster database and runs the
 set-based query of :mod:`formation_tic.hr.status_sql`. The attestation store is read
-through :class:`attest.store.StoreReader` and the pulled statements through
-:mod:`lrs_export.pulled`; HR never names their tables nor attaches their files.
+through :class:`attest.store.StoreReader`, the pulled statements through
+:mod:`lrs_export.pulled` and the learner app's attempts and grants through
+:mod:`formation_tic.attempt_grants` (who is locked out: the app's own rule); HR never names
+their tables nor attaches their files.
 
 Attestations are trusted only after :mod:`attest.verify`: records it flags are ignored (and
 counted in ``Register.anomalies``). Verification is the slow part (one RSA check per
@@ -46,6 +48,8 @@ from attest.store import StoreReader
 from attest.verify import Anchor, verify_after, verify_snapshot
 from lrs_export.pulled import PulledStatementsError, has_pulled_statements, module_activity
 
+from .. import attempt_grants
+from ..attempt_grants import Grant
 from . import status_sql as S
 from .db import connect_hr
 from .errors import HrError
@@ -138,16 +142,19 @@ class RegisterRules(BaseModel):
     late_after_days: int = Field(default=30, ge=0)
     directive: DirectiveInfo
     forms: list[FormContent]
+    max_attempts: int = Field(default=3, ge=1, description="Quiz attempts per person (app.max_attempts).")
 
 
 class RegisterSources(BaseModel):
-    """The three SQLite files the register reads."""
+    """The SQLite files the register reads."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     roster_db: Path
     attestations_db: Path | None = None
     statements_db: Path | None = None
+    progress_db: Path | None = None
+    """The learner app's progress file: attempts used, attempts granted (« essais épuisés »)."""
 
 
 class RegisterRow(NamedTuple):
@@ -176,6 +183,10 @@ class RegisterRow(NamedTuple):
     identification: str | None
     """How the person was identified when signing their current attestation (None: none);
     ``typed``: self-declared, not verified."""
+    locked_out: bool = False
+    """Every allowed attempt failed (« essais épuisés », :data:`status_sql.LOCKED_OUT`): only a
+    grant (``formation-tic attempts grant``) opens another. The same rule as the learner app
+    (:class:`formation_tic.attempt_grants.Standing`); the current state, whatever ``as_of``."""
 
 
 class Register(BaseModel):
@@ -194,6 +205,11 @@ class Register(BaseModel):
     incomplete: list[str] = Field(
         default_factory=list,
         description="Why the report is incomplete: the register lost records HR had verified.",
+    )
+    grants: SkipValidation[list[Grant]] = Field(
+        default_factory=list,
+        description="Attempts granted to the people of the register (current directive version), "
+        "oldest first: who granted, when, why.",
     )
 
     @property
@@ -658,6 +674,36 @@ class Prepared:
     anomalies: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     incomplete: list[str] = field(default_factory=list)
+    grants: list[Grant] = field(default_factory=list)
+    """Every attempt granted for the current directive version (before the filters)."""
+
+
+def _fill_locked_out(conn: sqlite3.Connection, progress_db: Path | None, rules: RegisterRules) -> list[Grant]:
+    """``temp.locked_out`` from the learner app's progress file; the grants recorded there.
+
+    Who is locked out is decided by :attr:`formation_tic.attempt_grants.Standing.locked_out`,
+    the rule the learner app applies, on the same file. No file: nobody, no grant.
+    """
+    if progress_db is None or not progress_db.exists():
+        return []
+    version = rules.directive.version
+    try:
+        progress = localdb.connect(progress_db, readonly=True)
+    except localdb.LocalDbError as exc:
+        raise HrError(str(exc)) from exc
+    try:
+        with localdb.translated(progress_db):
+            standings = attempt_grants.standings(progress, version, rules.max_attempts)
+            granted = attempt_grants.grants(progress, version)
+    except localdb.LocalDbError as exc:
+        raise HrError(str(exc)) from exc
+    finally:
+        progress.close()
+    conn.executemany(
+        "INSERT OR IGNORE INTO temp.locked_out VALUES (?)",
+        [(s.employee_number,) for s in standings if s.locked_out],
+    )
+    return granted
 
 
 def _fill_activity(conn: sqlite3.Connection, statements: Path, as_of: dt.date) -> None:
@@ -685,7 +731,7 @@ def prepare(
     """Check and read the sources, fill the temporary tables; what the report must say."""
     found = Prepared()
     conn.executescript(S.TEMP_TABLES)
-    for table in ("renewal", "att_latest", "activity", "scope"):
+    for table in ("renewal", "att_latest", "activity", "scope", "locked_out"):
         conn.execute(f"DELETE FROM temp.{table}")
     until = (as_of + dt.timedelta(days=1)).isoformat()
 
@@ -721,6 +767,8 @@ def prepare(
             "et « échec » ne peuvent pas être établis."
         )
 
+    found.grants = _fill_locked_out(conn, sources.progress_db, rules)
+
     if filters.manager:
         conn.execute(S.SCOPE_MANAGER, {"manager": filters.manager})
     # Shown first, also where only the notes are shown.
@@ -750,11 +798,12 @@ def build_register(
         params: dict[str, Any] = {"as_of": as_of.isoformat(), "late_days": rules.late_after_days}
         where = _conditions(filters, params)
         sql = S.REGISTER + "".join(f"  AND {w}\n" for w in where) + "ORDER BY r.employee_number"
-        rows = list(map(RegisterRow._make, conn.execute(sql, params)))
+        rows = [RegisterRow._make((*r[:-1], bool(r[-1]))) for r in conn.execute(sql, params)]
     except sqlite3.DatabaseError as exc:
         raise localdb.explain(exc, sources.roster_db) from exc
     finally:
         conn.close()
+    shown = {r.employee_number for r in rows}
     if filters.manager and not rows:
         found.notes.append("Aucune personne active ne relève de ce gestionnaire.")
     return Register(
@@ -765,6 +814,7 @@ def build_register(
         anomalies=found.anomalies,
         notes=found.notes,
         incomplete=found.incomplete,
+        grants=[g for g in found.grants if g.employee_number in shown],
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any, Final
 from attest import fr_ca
 
 from . import charts
+from .attempts_view import LOCKED_OUT_REASON, grants_section, locked_out_html, needs_follow_up, status_label
 from .exports import identity_label, manager_name, reminder_reason, timestamp
 from .items import ITEM_HEADERS, ItemStat, item_rows
 from .register import INCOMPLETE_PREFIX, Register, RegisterRow
@@ -233,7 +234,7 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
         )
     to_check_line = hire_dates_to_check_line(register)
     to_check = f"<p class='note'>{escape(to_check_line)}</p>" if to_check_line else ""
-    follow = [r for r in register.rows if r.status in ("en_retard", "a_renouveler", "echec")]
+    follow = [r for r in register.rows if needs_follow_up(r)]
     shown = follow[:max_rows]
     hidden = len(follow) - len(shown)
     more = (
@@ -253,9 +254,11 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
                 r.direction,
                 r.service,
                 manager_name(r) or r.manager_number,
-                STATUSES[r.status],
+                status_label(r),
                 identity_label(r),
-                reminder_reason(r)
+                LOCKED_OUT_REASON
+                if r.locked_out
+                else reminder_reason(r)
                 if r.status != "echec"
                 else "Échec au questionnaire, pas de réussite depuis.",
             ]
@@ -270,10 +273,12 @@ def render_report_html(register: Register, *, max_rows: int = 5000, title: str |
         f"<style>{CSS}</style></head><body><main>"
         f"<h1>{escape(title)}</h1>{incomplete}"
         f"<p>Directive DIR 2022 DQEPE 054 — {escape(describe_filters(register))}.</p>{notes}"
-        f"<section><h2>Sommaire</h2>{summary}<p>{escape(self_declared_line(register))}</p>{to_check}</section>"
+        f"<section><h2>Sommaire</h2>{summary}<p>{escape(self_declared_line(register))}</p>{to_check}"
+        f"{locked_out_html(register)}</section>"
         f"{anomalies}"
         f"{chart_sections(register)}"
         f"<section><h2>Personnes à suivre</h2>{people}{more}</section>"
+        f"{grants_section(register)}"
         f"{hire_dates_section(register.rows)}"
         f"</main><footer><p>Produit le {escape(timestamp())} par formation-tic. Document confidentiel : "
         "renseignements personnels du personnel (à conserver selon le calendrier de conservation).</p>"

@@ -21,7 +21,9 @@ database, records that failed verification marked ``bad``), ``vanished_attestati
 their attestations no longer count) and temporary tables filled by
 :mod:`formation_tic.hr.register` before the query runs: ``temp.renewal(form_id,
 form_version, directive_version, reason)``, ``temp.att_latest`` and ``temp.activity`` (one
-row per person, from :func:`lrs_export.pulled.module_activity`).
+row per person, from :func:`lrs_export.pulled.module_activity`) and ``temp.locked_out`` (the
+people whose attempts are used up, by :attr:`formation_tic.attempt_grants.Standing.locked_out`,
+the rule the learner app applies: column ``locked_out`` of the register, « essais épuisés »).
 """
 
 from __future__ import annotations
@@ -70,7 +72,11 @@ CREATE TEMP TABLE IF NOT EXISTS activity (
   employee_number TEXT PRIMARY KEY, first_ts TEXT, last_ts TEXT, passed_ts TEXT, failed_ts TEXT
 );
 CREATE TEMP TABLE IF NOT EXISTS scope (employee_number TEXT PRIMARY KEY);
+CREATE TEMP TABLE IF NOT EXISTS locked_out (employee_number TEXT PRIMARY KEY);
 """
+
+LOCKED_OUT: Final = "essais épuisés"
+"""The flag of a person locked out (every allowed attempt failed), next to their status."""
 
 LATEST_ATTESTATIONS: Final = """
 INSERT INTO temp.att_latest
@@ -134,13 +140,15 @@ SELECT
   CASE WHEN a.employee_number IS NULL AND r.hire_date IS NOT NULL
             AND julianday(:as_of) - julianday(r.hire_date) > :late_days
        THEN CAST(julianday(:as_of) - julianday(r.hire_date) AS INTEGER) - :late_days END AS days_late,
-  a.identification
+  a.identification,
+  lo.employee_number IS NOT NULL AS locked_out
 FROM roster r
 LEFT JOIN roster m ON m.employee_number = r.manager_number
 LEFT JOIN temp.att_latest a ON a.employee_number = r.employee_number
 LEFT JOIN temp.renewal n
   ON n.form_id = a.form_id AND n.form_version = a.form_version AND n.directive_version = a.directive_version
 LEFT JOIN temp.activity x ON x.employee_number = r.employee_number
+LEFT JOIN temp.locked_out lo ON lo.employee_number = r.employee_number
 WHERE (r.status = 'active' OR r.left_on > :as_of)
   AND (r.hire_date IS NULL OR r.hire_date <= :as_of)
 """

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from attest import AttestationStore, DirectiveInfo, FormContent, attestation_status, available_forms
+from attest import AttestationStore, DirectiveInfo, FormContent, attestation_status, available_forms, fr_ca
 
 from .hr_support import failed, passed, sign, started
 from .world import Person, World
@@ -38,7 +38,7 @@ def test_renewal_after_material_directive_version(world: World) -> None:
     world.build()
     row = world.register().rows[0]
     assert row.status == "a_renouveler"
-    assert row.renewal_reason and world.directive.version in row.renewal_reason
+    assert row.renewal_reason and fr_ca.date_long(world.directive.version) in row.renewal_reason
 
 
 def test_no_renewal_after_minor_directive_version(world: World) -> None:

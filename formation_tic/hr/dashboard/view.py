@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from attest.identity import is_valid_employee_number
 
+from ..attempts_view import grants_section, locked_out_html, needs_follow_up, status_label
 from ..exports import manager_name
 from ..register import Register, RegisterFilters, RegisterRules, RegisterSources, build_register
 from ..report_html import chart_sections, describe_filters, hire_dates_section, html_table, share
@@ -89,7 +90,7 @@ def render_dashboard_html(register: Register, *, max_rows: int = 200) -> str:
     )
     to_check_line = hire_dates_to_check_line(register)
     to_check = f"<p class='note'>{escape(to_check_line)}</p>" if to_check_line else ""
-    follow = [r for r in register.rows if r.status in ("en_retard", "a_renouveler", "echec")]
+    follow = [r for r in register.rows if needs_follow_up(r)]
     people = html_table(
         "Personnes à suivre",
         ["Matricule", "Nom", "Prénom", "Service", "Gestionnaire", "Statut", "Retard"],
@@ -100,7 +101,7 @@ def render_dashboard_html(register: Register, *, max_rows: int = 200) -> str:
                 r.first_name,
                 r.service,
                 manager_name(r) or r.manager_number,
-                STATUSES[r.status],
+                status_label(r),
                 lateness(r.days_late) or None,
             ]
             for r in follow[:max_rows]
@@ -112,8 +113,9 @@ def render_dashboard_html(register: Register, *, max_rows: int = 200) -> str:
     )
     return (
         f"<style>{CSS}</style><div class='tdb'><p>{escape(describe_filters(register))}.</p>"
-        f"<section><h2>Sommaire</h2>{summary}{to_check}</section>{chart_sections(register)}"
-        f"<section><h2>Personnes à suivre</h2>{people}{more}</section>"
+        f"<section><h2>Sommaire</h2>{summary}{to_check}{locked_out_html(register)}</section>"
+        f"{chart_sections(register)}"
+        f"<section><h2>Personnes à suivre</h2>{people}{more}</section>{grants_section(register)}"
         f"{hire_dates_section(register.rows)}</div>"
     )
 
