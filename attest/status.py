@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from .directive import DirectiveInfo
 from .form import FormContent, version_key
+from .receipt import signed_on, version_words
 from .record import AttestationRecord
 from .store import AttestationStore
 
@@ -66,16 +67,16 @@ def renewal_reasons(
     majors = [v for v, minor in later if not minor]
     if majors:
         reasons.append(
-            f"Nouvelle version de la directive depuis la signature : {majors[-1]} "
-            f"(signé pour la version {record.directive_version})."
+            f"Nouvelle version de la directive depuis la signature : {version_words(majors[-1])} "
+            f"(engagement signé pour la {version_words(record.directive_version)})."
         )
     signed_key = version_key(record.form_version)
     newer = [f for f in forms if f.id == record.form_id and f.version_key > signed_key]
     form_majors = [f.version for f in newer if not f.changement_mineur]
     if form_majors:
         reasons.append(
-            f"Nouvelle version du formulaire d'engagement : {form_majors[-1]} "
-            f"(signé pour la version {record.form_version})."
+            f"Nouvelle version du formulaire d'engagement : version {form_majors[-1]} "
+            f"(engagement signé pour la version {record.form_version})."
         )
     return reasons
 
@@ -116,7 +117,6 @@ def attestation_status(
         employee_number=number,
         state=state,
         label=STATE_LABELS[state],
-        reasons=reasons
-        or [f"Engagement signé le {latest.signed_at[:10]} (code {latest.verification_code})."],
+        reasons=reasons or [f"Engagement signé le {signed_on(latest)} (code {latest.verification_code})."],
         record=latest,
     )

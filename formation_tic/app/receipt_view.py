@@ -14,7 +14,7 @@ import ipywidgets as w
 
 from attest.directive import DirectiveInfo
 from attest.form import FormContent
-from attest.receipt import local_date, render_receipt, render_receipt_fragment
+from attest.receipt import render_receipt, render_receipt_fragment, signed_on, version_words
 from attest.record import AttestationRecord
 from scenarios.submit import SubmitButton
 
@@ -49,20 +49,23 @@ def receipt_page(
     if already:
         intro = (
             "<h1>Votre engagement est déjà signé</h1>"
-            f"<p>Vous avez déjà signé l'engagement pour la version {esc(record.directive_version)} "
+            f"<p>Vous avez déjà signé l'engagement pour la {esc(version_words(record.directive_version))} "
             "de la directive : vous n'avez rien d'autre à faire. Voici votre accusé de réception.</p>"
         )
         note = "Votre engagement est déjà signé."
     else:
         intro = (
             "<h1>Merci! Votre engagement est signé.</h1>"
-            "<p>Conservez votre accusé de réception. Le code de vérification permet à votre "
+            "<p>Conservez votre accusé de réception : téléchargez-le ou imprimez-le. Le code de "
+            "vérification permet à votre "
             "gestionnaire ou aux ressources humaines de confirmer votre engagement.</p>"
         )
         note = f"Engagement signé. Code de vérification : {record.verification_code}."
+    # Printed, the page is the receipt alone (formation.css hides the intro, header and link).
     receipt = w.HTML(
-        f'{intro}<p class="ftic-code-line">Code de vérification : <strong class="ftic-code" '
-        f'data-code="{code}">{code}</strong></p>{download_link(record, form, directive)}'
+        f'<div class="ftic-receipt-intro">{intro}<p class="ftic-code-line">Code de vérification : '
+        f'<strong class="ftic-code" data-code="{code}">{code}</strong></p>'
+        f"{download_link(record, form, directive)}</div>"
         f'<section class="ftic-receipt" aria-label="Accusé de réception">{body}</section>'
     )
     return Page(5, "accuse", [receipt], note=note)
@@ -80,8 +83,8 @@ class LockedReceiptView:
         intro = w.HTML(
             "<h1>Ce numéro d'employé a déjà signé l'engagement</h1>"
             f'<p class="ftic-attested">Le numéro d\'employé <strong>{esc(record.employee_number)}</strong> '
-            f"a signé l'engagement le {esc(local_date(record.signed_at))}, pour la version "
-            f"{esc(record.directive_version)} de la directive {esc(record.directive_number)}. "
+            f"a signé l'engagement le {esc(signed_on(record))}, pour la "
+            f"{esc(version_words(record.directive_version))} de la directive {esc(record.directive_number)}. "
             "Si c'est votre numéro, vous n'avez rien d'autre à faire.</p>"
             "<p>Pour revoir votre accusé de réception, inscrivez le code de vérification qui y "
             "figure.</p>"

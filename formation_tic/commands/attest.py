@@ -23,7 +23,7 @@ from attest.errors import AttestError
 from attest.form import available_forms, load_form
 from attest.identity import EMPLOYEE_NUMBER_HELP, is_valid_employee_number
 from attest.keys import key_id, load_public_key, public_keys_by_id
-from attest.receipt import render_receipt
+from attest.receipt import render_receipt, signed_at_words
 from attest.status import attestation_status
 from attest.store import AttestationStore
 from attest.verify import Anchor, verify_store
@@ -237,11 +237,11 @@ def show_cmd(
     click.echo(f"Code : {record.verification_code}")
     kind = "Révocation" if record.kind == "revocation" else "Engagement"
     click.echo(f"{kind} n° {record.seq} – employé {record.employee_number} – {record.full_name}")
-    click.echo(f"Signé le : {record.signed_at}")
+    click.echo(f"Signé le : {signed_at_words(record)} – horodatage UTC : {record.signed_at}")
     click.echo(f"Directive : {record.directive_number} (version {record.directive_version})")
     click.echo(f"Formulaire : {record.form_id} version {record.form_version}")
     if revocation is not None:
-        click.echo(f"RÉVOQUÉE le {revocation.signed_at} : {revocation.reason}")
+        click.echo(f"RÉVOQUÉE le {signed_at_words(revocation)} : {revocation.reason}")
     if own:
         click.echo("VÉRIFICATION ÉCHOUÉE pour cette attestation :", err=True)
         for finding in own:

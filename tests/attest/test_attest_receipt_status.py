@@ -53,18 +53,22 @@ def test_page_is_built_from_the_fragment_the_app_shows(
     fragment = render_receipt_fragment(rec, form, directive, revoked_reason="Erreur")
     page = render_receipt(rec, form, directive, revoked_reason="Erreur")
     assert page.startswith("<!DOCTYPE html>") and page.endswith("</body></html>")
-    assert page.split("<body>", 1)[1].removesuffix("</body></html>").strip() == fragment
+    assert page.split("<body>", 1)[1].removesuffix("</body></html>").strip() == f"<main>\n{fragment}\n</main>"
     assert "<html" not in fragment and "<style>" not in fragment and "<body" not in fragment
+    assert "<main" not in fragment  # the app has its own main landmark
     assert fragment.startswith("<h1>Accusé de réception de votre engagement</h1>")
     assert "Cet engagement a été révoqué" in fragment and "Ce que vous avez déclaré" in fragment
-    # Embedded under the app's own <h1>: the receipt's title becomes an <h2>.
+    # Embedded under the app's own <h1>: the receipt's title becomes an <h2>, its sections <h3>.
     nested = render_receipt_fragment(rec, form, directive, title_level=2)
     assert nested.startswith("<h2>Accusé de réception de votre engagement</h2>") and "<h1>" not in nested
-    assert nested.replace("<h2>Accusé", "<h1>Accusé", 1).replace("</h2>", "</h1>", 1) == (
-        render_receipt_fragment(rec, form, directive)
-    )
+    assert "<h3>Ce que vous avez déclaré</h3>" in nested
+    shifted = nested
+    for level in (2, 3):
+        for tag in ("<h", "</h"):
+            shifted = shifted.replace(f"{tag}{level}>", f"{tag}{level - 1}>")
+    assert shifted == render_receipt_fragment(rec, form, directive)
     with pytest.raises(ValueError):
-        render_receipt_fragment(rec, title_level=7)
+        render_receipt_fragment(rec, title_level=6)
 
 
 def _form_version(form: FormContent, version: str, minor: bool) -> FormContent:
