@@ -1,5 +1,8 @@
 """The establishment's signing key (RSA, RS256) and what verifiers receive.
 
+The ``cryptography`` library is imported inside the functions that use it: a learner kernel
+imports this module (for :func:`key_id`) long before it signs anything, if it ever does.
+
 ``init_keys`` writes the private key with mode 0600 (created exclusively, never
 overwritten unless asked), a self-signed X.509 certificate (the ``x5c`` of signed xAPI
 statements) and the bare public key. Verifiers need only the certificate or the public key.
@@ -14,13 +17,12 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from .errors import SigningKeyError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class KeyFiles:
 
 def key_id(public_key: rsa.RSAPublicKey) -> str:
     """Key identifier: first 16 bytes (hex) of the SHA-256 of the DER SubjectPublicKeyInfo."""
+    from cryptography.hazmat.primitives import serialization
+
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()[:32]
 
@@ -82,6 +86,11 @@ def init_keys(
     force: bool = False,
 ) -> KeyFiles:
     """Create the signing key (0600), its self-signed certificate and public key (0644)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
     if not force:
         for p in (private_key_path, certificate_path, public_key_path):
             if p.exists():
@@ -139,6 +148,9 @@ def init_keys(
 
 def load_private_key(path: Path, passphrase: bytes | None = None) -> rsa.RSAPrivateKey:
     """Read the RSA private key; refuse a file readable by group or others."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         st = path.stat()
     except FileNotFoundError as exc:
@@ -161,6 +173,10 @@ def load_private_key(path: Path, passphrase: bytes | None = None) -> rsa.RSAPriv
 
 def load_public_key(path: Path) -> rsa.RSAPublicKey:
     """Read a public key from a PEM certificate or a PEM SubjectPublicKeyInfo file."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         data = path.read_bytes()
     except OSError as exc:

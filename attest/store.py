@@ -17,10 +17,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlite_utils
-from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import BaseModel, ConfigDict, Field
 
 import localdb
@@ -41,6 +40,9 @@ from .record import (
     to_column,
 )
 from .signing import sign_attestation
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 TABLE = "attestations"
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

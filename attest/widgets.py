@@ -5,8 +5,13 @@ Nothing typed here is trusted: on « Signer mon engagement », the values go thr
 :func:`attest.form.validate_submission`, and only a valid submission reaches ``on_submit``.
 The button is a :class:`scenarios.quiz.SubmitButton`: what is validated is what the page
 showed when the person pressed it, never an older value still on its way to the kernel.
-Each problem is announced (``role="alert"``) under its own field, with a summary above the
-button. Every text shown is French and HTML-escaped. The look comes from the ``ftic-*``
+Each problem is written under its own field, which is marked ``aria-invalid`` and described
+by it; one summary above the button is the only announcement (``role="alert"``: « 7 champs à
+corriger ») with a link to the first field to correct. The widgets carry classes
+(``ftic-field--<name>``, ``ftic-invalid``, ``ftic-describedby--<id>``) that the learner app's
+page script turns into those attributes and that link into a focus move; in a notebook
+without that script the messages and the summary still show. Every text shown is French and
+HTML-escaped. The look comes from the ``ftic-*``
 classes of the learner app's style sheet.
 """
 
@@ -32,10 +37,43 @@ SIGN_LABEL = "Signer mon engagement"
 IDENTITY_CONFIRMATION_LABEL = "Je confirme que ce numéro d'employé est le mien."
 IDENTITY_NOT_CONFIRMED = "Confirmez que ce numéro d'employé est le vôtre : l'engagement est signé en son nom."
 
+ERROR_AREAS = (
+    *TEXT_FIELDS,
+    "commitments",
+    "identity_confirmation",
+    "consent_electronic_signature",
+    "signature",
+)
+"""The fields that can be invalid, in display order (keys as in :func:`validate_submission`)."""
+
+AREA_LABELS = {
+    **FIELD_LABELS,
+    "commitments": "Mes engagements",
+    "identity_confirmation": "Confirmation du numéro d'employé",
+    "consent_electronic_signature": "Consentement à la signature électronique",
+}
+"""How the summary names each field."""
+
+
+def error_id(name: str) -> str:
+    """The id of the message under field ``name`` (what the field's ``aria-describedby`` names)."""
+    return f"ftic-error-{name}"
+
 
 def alert_html(message: str) -> str:
     """One announced error (empty string for no message)."""
     return f'<div class="ftic-error" role="alert">{escape(message)}</div>' if message else ""
+
+
+def field_error_html(name: str, messages: Sequence[str]) -> str:
+    """The message(s) under one field: shown, not announced (the summary is), with its id."""
+    if not messages:
+        return ""
+    if len(messages) == 1:
+        inner = escape(messages[0])
+    else:
+        inner = "<ul>" + "".join(f"<li>{escape(m)}</li>" for m in messages) + "</ul>"
+    return f'<div class="ftic-error" id="{error_id(name)}">{inner}</div>'
 
 
 def alert_list_html(messages: Sequence[str]) -> str:
@@ -78,7 +116,9 @@ class EngagementFormWidget:
         layout = w.Layout(width="100%", max_width="42rem")
 
         def text(name: str, value: str = "") -> w.Text:
-            return w.Text(value=value, description=FIELD_LABELS[name], style=style, layout=layout)
+            box = w.Text(value=value, description=FIELD_LABELS[name], style=style, layout=layout)
+            box.add_class(f"ftic-field--{name}")
+            return box
 
         prefilled = {"employee_number": employee_number or "", "establishment": directive.etablissement}
         self.fields: dict[str, w.Text] = {name: text(name, prefilled.get(name, "")) for name in TEXT_FIELDS}
@@ -106,14 +146,12 @@ class EngagementFormWidget:
             )
         """« Je confirme que ce numéro d'employé est le mien. » (with ``confirm_identity`` only)."""
         self.signature = text("signature")
-        areas = [
-            *TEXT_FIELDS,
-            "commitments",
-            "identity_confirmation",
-            "consent_electronic_signature",
-            "signature",
-        ]
-        self.errors: dict[str, w.HTML] = {name: w.HTML() for name in areas}
+        for box in self.commitments.values():
+            box.add_class("ftic-field--commitments")
+        self.consent.add_class("ftic-field--consent_electronic_signature")
+        if self.identity_confirmation is not None:
+            self.identity_confirmation.add_class("ftic-field--identity_confirmation")
+        self.errors: dict[str, w.HTML] = {name: w.HTML() for name in ERROR_AREAS}
         """One announced error area under each field (keys as in :func:`validate_submission`)."""
         self.message = w.HTML()
         """Summary of the errors, or the confirmation, just above the button."""
@@ -156,22 +194,56 @@ class EngagementFormWidget:
         data["commitments"] = {k: bool(cb.value) for k, cb in self.commitments.items()}
         return data
 
+    def _widgets_of(self, name: str, *, all_boxes: bool = False) -> list[w.Widget]:
+        """The widgets of field ``name`` to correct (commitments: those unchecked, or all)."""
+        if name in self.fields:
+            return [self.fields[name]]
+        if name == "signature":
+            return [self.signature]
+        if name == "commitments":
+            return [box for box in self.commitments.values() if all_boxes or not box.value]
+        if name == "consent_electronic_signature":
+            return [self.consent]
+        if name == "identity_confirmation" and self.identity_confirmation is not None:
+            return [self.identity_confirmation]
+        return []
+
+    def _clear_errors(self) -> None:
+        for name, area in self.errors.items():
+            area.value = ""
+            for widget in self._widgets_of(name, all_boxes=True):
+                widget.remove_class("ftic-invalid")
+                widget.remove_class(f"ftic-describedby--{error_id(name)}")
+
     def show_errors(self, errors: Mapping[str, Sequence[str]]) -> None:
-        """Announce each problem under its field and count them in the summary."""
-        count = 0
+        """Write each problem under its field (marked invalid); announce one summary.
+
+        The summary counts the fields to correct (« 7 champs à corriger ») and links to the
+        first one, in the form's order; problems that belong to no field are listed in it.
+        """
         unplaced: list[str] = []
+        placed: list[str] = []
         for name, messages in errors.items():
-            count += len(messages)
-            target = self.errors.get(name)
-            if target is not None:
-                target.value = alert_list_html(messages)
+            if name in self.errors and messages:
+                self.errors[name].value = field_error_html(name, messages)
+                for widget in self._widgets_of(name):
+                    widget.add_class("ftic-invalid")
+                    widget.add_class(f"ftic-describedby--{error_id(name)}")
+                placed.append(name)
             else:
                 unplaced += messages
-        summary = (
-            f"L'engagement n'est pas encore enregistré : {count} point{'s' if count > 1 else ''} "
-            "à corriger (voir les messages sous les champs)."
-        )
-        self.message.value = alert_list_html([summary, *unplaced])
+        count = len(placed)
+        fields = f" {count} champ{'s' if count > 1 else ''} à corriger." if count else ""
+        parts = [f"<p><strong>L'engagement n'est pas encore enregistré :{fields}</strong></p>"]
+        if unplaced:
+            parts.append("<ul>" + "".join(f"<li>{escape(m)}</li>" for m in unplaced) + "</ul>")
+        first = next((name for name in ERROR_AREAS if name in placed), None)
+        if first is not None:
+            parts.append(
+                f'<p><a href="#{error_id(first)}" data-ftic-focus="{first}">Aller au premier champ à '
+                f"corriger : {escape(AREA_LABELS[first])}</a></p>"
+            )
+        self.message.value = f'<div class="ftic-error ftic-error-summary" role="alert">{"".join(parts)}</div>'
 
     def problems(self) -> dict[str, list[str]]:
         """What the form's own checks refuse (beyond :func:`validate_submission`)."""
@@ -181,8 +253,7 @@ class EngagementFormWidget:
 
     def submit(self) -> Submission | None:
         """Validate and hand over; return the submission, or None with errors displayed."""
-        for box in self.errors.values():
-            box.value = ""
+        self._clear_errors()
         errors = self.problems()
         try:
             submission = validate_submission(self.form, self.values())

@@ -7,31 +7,39 @@ In the same run, with Debian Chromium (Playwright, offline):
 1. time to interactive: from ``goto`` to the first usable control (the app's employee-number
    field; the bare notebook's button), median of ``--rounds`` cold page loads each;
 2. server-side memory per active learner: RSS of the server and its kernels (Ralph excluded)
-   with ``--learners`` pages open, minus the idle server, divided by the number of pages;
+   with ``--learners`` pages open, minus the idle server (no kernel left), divided by the
+   number of pages; and the mean RSS of one kernel process;
 3. ``--learners`` simultaneous learners completing the quiz (browser contexts driven by
-   asyncio): wall time, slowest learner, statements flushed to the real local LRS.
+   asyncio): wall time, slowest learner, statements flushed to the real local LRS, and the
+   peak memory per learner while they answer and see their result;
+4. what a learner kernel imports: the app notebook run in a kernel on the same data
+   directory (nbclient), its modules counted by top-level package, and the app's own.
 
 Prints the ratios app / bare notebook. Targets: time to interactive within 1.5× the bare
-notebook, under 80 MB per learner.
+notebook, under 70 MB and at most 1.25× the bare notebook per learner.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
 import psutil
 from playwright.async_api import Browser, Page, async_playwright
 
+from formation_tic.settings import KERNEL_CONFIG_ENV
 from lrs_export.local_lrs import LocalLrs, free_port, start_local_lrs
 from scenarios.model import Branching, Ending, MultipleChoice, Scenario, SingleChoice, Step, Verdict
 
@@ -46,7 +54,9 @@ ARGS = [
     "--disable-background-networking",
 ]
 BARE = ROOT / "formation_tic" / "app" / "notebooks" / "bare.ipynb"
+APP_NOTEBOOK = ROOT / "formation_tic" / "app" / "notebooks" / "formation.ipynb"
 TIMEOUT = 180_000
+APP_PACKAGES = ("formation_tic", "attest", "scenarios", "lrs_export", "localdb")
 
 
 def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 120) -> None:
@@ -72,6 +82,8 @@ def start_app(work: Path, lrs: LocalLrs) -> tuple[subprocess.Popen[bytes], str]:
         FORMATION_TIC_BOOK=str(ROOT / "book"),
         FORMATION_TIC_APP_PORT=str(port),
         FORMATION_TIC_APP_FLUSH_INTERVAL="1",
+        # Pages closed between measurements give their kernel back within seconds.
+        FORMATION_TIC_APP_ABANDONED_KERNEL_TIMEOUT="20",
         FORMATION_TIC_ATTEST_KEY_SIZE="2048",
         FORMATION_TIC_LRS_ENDPOINT=lrs.endpoint,
         FORMATION_TIC_LRS_USERNAME=lrs.username,
@@ -98,6 +110,10 @@ def start_bare(work: Path) -> tuple[subprocess.Popen[bytes], str]:
             f"--port={port}",
             "--Voila.ip=127.0.0.1",
             "--VoilaConfiguration.template=lab",
+            # Pages closed between measurements give their kernel back within seconds.
+            "--MappingKernelManager.cull_idle_timeout=2",
+            "--MappingKernelManager.cull_interval=1",
+            "--MappingKernelManager.cull_connected=False",
         ],
         cwd=work,
         stdout=log,
@@ -122,11 +138,84 @@ def rss_mb(proc: subprocess.Popen[bytes], exclude: set[int]) -> float:
     return total / 1e6
 
 
+def kernel_rss_mb(proc: subprocess.Popen[bytes]) -> list[float]:
+    """RSS (MB) of each kernel process under a server."""
+    sizes = []
+    for p in psutil.Process(proc.pid).children(recursive=True):
+        try:
+            if "ipykernel_launcher" in " ".join(p.cmdline()):
+                sizes.append(p.memory_info().rss / 1e6)
+        except psutil.NoSuchProcess:
+            pass
+    return sizes
+
+
+async def wait_kernels(proc: subprocess.Popen[bytes], count: int, timeout: float = 180) -> None:
+    """Wait until the server runs exactly ``count`` kernels (closed pages give theirs back)."""
+    deadline = time.monotonic() + timeout
+    while len(kernel_rss_mb(proc)) != count:
+        if time.monotonic() > deadline:
+            name = " ".join(psutil.Process(proc.pid).cmdline()[:3])
+            raise SystemExit(f"{name}: {len(kernel_rss_mb(proc))} kernel(s) running, {count} expected")
+        await asyncio.sleep(0.2)
+
+
+class PeakRss:
+    """Samples a server's RSS while a run goes on and keeps the highest value."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self.proc, self.peak = proc, 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_mb(self.proc, set()))
+            await asyncio.sleep(0.25)
+
+    def __enter__(self) -> PeakRss:
+        self._task = asyncio.get_running_loop().create_task(self._sample())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+def learner_kernel_modules(data_dir: Path, work: Path) -> list[str]:
+    """The modules a learner kernel holds once its page is shown (the app notebook run by nbclient
+    in a kernel, on the data directory ``serve`` prepared)."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.read(APP_NOTEBOOK, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import json, sys\nprint(json.dumps(sorted(sys.modules)))"))
+    saved = dict(os.environ)
+    os.environ[KERNEL_CONFIG_ENV] = str(data_dir / "app" / "kernel-config.json")
+    try:
+        nbclient.NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(work)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    modules: list[str] = json.loads(nb.cells[-1].outputs[0]["text"])
+    return modules
+
+
+def print_modules(modules: list[str]) -> None:
+    """Modules by top-level package (most first), then the app's own modules."""
+    tops = Counter(m.split(".")[0] for m in modules if not m.startswith("_"))
+    print(f"A learner kernel imports {len(modules)} modules; by top-level package:")
+    line = ", ".join(f"{name} {n}" for name, n in tops.most_common())
+    print(textwrap.fill(line, 110, initial_indent="  ", subsequent_indent="  "))
+    own = sorted(m for m in modules if m.split(".")[0] in APP_PACKAGES)
+    print(f"  the app's own ({len(own)}):")
+    print(textwrap.fill(", ".join(own), 110, initial_indent="    ", subsequent_indent="    "))
+
+
 async def new_page(browser: Browser) -> Page:
     ctx = await browser.new_context()
     page = await ctx.new_page()
 
-    async def block(route):  # type: ignore[no-untyped-def]
+    async def block(route):
         host = route.request.url.split("/")[2].split(":")[0]
         if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
             await route.continue_()
@@ -186,7 +275,7 @@ async def learner(browser: Browser, url: str, number: str, bank: dict[str, Scena
     while True:
         await page.locator(".ftic-count").wait_for(timeout=TIMEOUT)
         n, total = (int(x) for x in (await page.locator(".ftic-count").inner_text()).split("/"))
-        title = (await page.locator(".ftic-quiz h2").inner_text()).strip()
+        title = (await page.locator(".ftic-quiz h1").inner_text()).strip()
         q = bank[title].question
         if isinstance(q, SingleChoice | MultipleChoice):
             for c in q.choices:
@@ -229,8 +318,10 @@ async def run(args: argparse.Namespace, work: Path) -> None:
     from scenarios.profile import load_profile
 
     bank = {s.title: s for s in load_bank([ROOT / "scenarios" / "bank"], load_profile(None))}
-    if not (ROOT / "book" / "_build" / "html" / "index.html").exists():
-        subprocess.run([str(BIN / "formation-tic"), "build"], cwd=ROOT, check=True)
+    if not (work / "var" / "livre" / "_build" / "html" / "index.html").exists():  # the app links to it
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FORMATION_TIC_")}
+        env["FORMATION_TIC_DATA_DIR"] = str(work / "var")
+        subprocess.run([str(BIN / "formation-tic"), "build"], cwd=work, env=env, check=True)
     lrs = start_local_lrs(work / "ralph")
     app_proc, app_url = start_app(work, lrs)
     bare_proc, bare_url = start_bare(work)
@@ -245,24 +336,26 @@ async def run(args: argparse.Namespace, work: Path) -> None:
             tti_bare = await time_to_interactive(browser, bare_url, bare_ready, args.rounds)
 
             ralph_tree: set[int] = set()  # Ralph runs beside the servers, not under them
-            await asyncio.sleep(2)
+            await wait_kernels(app_proc, 0)
+            await wait_kernels(bare_proc, 0)
             idle_app, idle_bare = rss_mb(app_proc, ralph_tree), rss_mb(bare_proc, ralph_tree)
             pages = await open_pages(browser, app_url, app_ready, args.learners)
-            await asyncio.sleep(2)
-            busy_app = rss_mb(app_proc, ralph_tree)
+            await wait_kernels(app_proc, args.learners)
+            busy_app, kernels_app = rss_mb(app_proc, ralph_tree), kernel_rss_mb(app_proc)
             for p in pages:
                 await p.context.close()
             pages = await open_pages(browser, bare_url, bare_ready, args.learners)
-            await asyncio.sleep(2)
-            busy_bare = rss_mb(bare_proc, ralph_tree)
+            await wait_kernels(bare_proc, args.learners)
+            busy_bare, kernels_bare = rss_mb(bare_proc, ralph_tree), kernel_rss_mb(bare_proc)
             for p in pages:
                 await p.context.close()
-            await asyncio.sleep(3)
+            await wait_kernels(app_proc, 0)
 
             start = time.perf_counter()
-            durations = await asyncio.gather(
-                *(learner(browser, app_url, f"{30000000 + i}", bank) for i in range(args.learners))
-            )
+            with PeakRss(app_proc) as peak:
+                durations = await asyncio.gather(
+                    *(learner(browser, app_url, f"{30000000 + i}", bank) for i in range(args.learners))
+                )
             wall = time.perf_counter() - start
             await browser.close()
         deadline = time.monotonic() + 120
@@ -282,26 +375,37 @@ async def run(args: argparse.Namespace, work: Path) -> None:
                 proc.kill()
         lrs.stop()
 
+    modules = learner_kernel_modules(work / "var", work)
     med_app, med_bare = statistics.median(tti_app), statistics.median(tti_bare)
     per_app = (busy_app - idle_app) / args.learners
     per_bare = (busy_bare - idle_bare) / args.learners
+    per_peak = (peak.peak - idle_app) / args.learners
     print(
         f"Time to interactive (median of {args.rounds}): app {med_app:.2f} s, bare {med_bare:.2f} s,"
         f" ratio {med_app / med_bare:.2f}× (target ≤ 1.5×)"
     )
     print(
         f"Memory per active learner ({args.learners} pages): app {per_app:.1f} MB, bare {per_bare:.1f} MB,"
-        f" ratio {per_app / per_bare:.2f}× (target < 80 MB)"
+        f" ratio {per_app / per_bare:.2f}× (target < 70 MB and ≤ 1.25×)"
+    )
+    print(
+        f"  one kernel process (mean RSS): app {statistics.mean(kernels_app):.1f} MB,"
+        f" bare {statistics.mean(kernels_bare):.1f} MB"
     )
     print(
         f"  server idle/busy RSS: app {idle_app:.0f}/{busy_app:.0f} MB,"
         f" bare {idle_bare:.0f}/{busy_bare:.0f} MB"
     )
     print(
+        f"  peak while {args.learners} learners answer and see their result: {per_peak:.1f} MB per learner,"
+        f" ratio {per_peak / per_bare:.2f}× the bare notebook's page"
+    )
+    print(
         f"{args.learners} simultaneous learners completing the quiz: wall {wall:.1f} s,"
         f" median {statistics.median(durations):.1f} s, slowest {max(durations):.1f} s"
     )
     print(f"Outbox after the run: {counts['sent']} sent, {counts['pending']} pending")
+    print_modules(modules)
     from_app = [b for b in blocked if b.startswith(app_url)]
     print(
         f"Requests leaving the machine (blocked): app {len(from_app)},"

@@ -19,6 +19,7 @@ from pathlib import Path
 from attest.store import AttestationStore
 from formation_tic.app.flusher import BackgroundFlusher
 from formation_tic.app.progress import ProgressStore
+from formation_tic.app.shared_bank import warm_shared_bank
 from lrs_export.outbox import Outbox
 
 from .settings import Settings, write_kernel_config
@@ -76,6 +77,7 @@ def serve_app(settings: Settings, *, echo: Echo = print) -> None:
     # any learner could reach a kernel that cannot sign.
     signing_key(settings)
     prepare_stores(settings)
+    warm_shared_bank(settings.bank, settings.profile, paths.bank_cache)  # checked once for every kernel
     local = None
     lrs = settings.lrs
     if not lrs.configured:

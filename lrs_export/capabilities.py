@@ -105,7 +105,6 @@ def to_jws_extension(statement: PendingStatement) -> PendingStatement | None:
     return PendingStatement(statement.id, canonical_json(data), ())
 
 
-
 def verify_jws_extension_form(statement: dict[str, Any], public_key: Any) -> bool:
     """True if a statement in the fallback form carries a valid signature of itself
     (the same check as :func:`lrs_export.signature.verify_jws_extension`)."""

@@ -57,7 +57,9 @@ class LrsSettings(BaseModel):
             raise ValueError("l'adresse du LRS doit commencer par http:// ou https://")
         parts = urlsplit(value)
         if not parts.hostname:
-            raise ValueError("l'adresse du LRS ne nomme aucun serveur (par exemple https://lrs.etablissement.example/xAPI/)")
+            raise ValueError(
+                "l'adresse du LRS ne nomme aucun serveur (par exemple https://lrs.etablissement.example/xAPI/)"
+            )
         if parts.username is not None or parts.password is not None:
             raise ValueError(
                 "l'adresse du LRS ne doit pas contenir d'identifiants : "

@@ -403,9 +403,7 @@ def success_probability(scenario: Scenario, rule: Rule, shuffled: bool) -> float
 
 def strategy_probabilities(bank: Sequence[Scenario], strategy: Strategy) -> dict[str, float]:
     """Scenario id → probability that the strategy gets it right."""
-    return {
-        s.id: success_probability(s, strategy.rules[s.question.kind], strategy.shuffled) for s in bank
-    }
+    return {s.id: success_probability(s, strategy.rules[s.question.kind], strategy.shuffled) for s in bank}
 
 
 def best_combination(bank: Sequence[Scenario], *, shuffled: bool) -> Strategy:
@@ -417,9 +415,7 @@ def best_combination(bank: Sequence[Scenario], *, shuffled: bool) -> Strategy:
         if not of_kind:
             rules[kind] = "random"
             continue
-        rules[kind] = max(
-            candidates, key=lambda r: sum(success_probability(s, r, shuffled) for s in of_kind)
-        )
+        rules[kind] = max(candidates, key=lambda r: sum(success_probability(s, r, shuffled) for s in of_kind))
     order = "ordre mélangé" if shuffled else "ordre écrit"
     sid = "best-combination-" + ("shuffled" if shuffled else "as-written")
     return Strategy(sid, f"meilleure combinaison ({order})", rules, shuffled)
@@ -685,6 +681,7 @@ def _kind_cues(kind: str, found: list[Item]) -> KindCues:
             by_chance += len(right) / len(lengths)
             for i in right:
                 positions[i] += 1
+
     def mean(xs: list[float]) -> float:
         return sum(xs) / len(xs) if xs else 0.0
 
@@ -965,4 +962,3 @@ def to_json(result: Audit) -> dict[str, Any]:
         "meets_target": result.meets_target,
         "offenders": {sid: list(ids) for sid, ids in result.offenders},
     }
-

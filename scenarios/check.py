@@ -218,9 +218,13 @@ def _text_problems(doc: Document, profile: Profile) -> Iterator[tuple[Path_, Pos
         for name in unknown_placeholders(text, profile):
             yield where, doc.position(where), f"valeur inconnue du profil d'établissement : etab.{name}"
         for contact in literal_contacts(text):
-            yield where, doc.position(where), (
-                f"coordonnée écrite en clair « {contact} » : un numéro ou une adresse vient du profil "
-                "d'établissement (espace réservé etab.contacts.…), jamais du texte d'un scénario"
+            yield (
+                where,
+                doc.position(where),
+                (
+                    f"coordonnée écrite en clair « {contact} » : un numéro ou une adresse vient du profil "
+                    "d'établissement (espace réservé etab.contacts.…), jamais du texte d'un scénario"
+                ),
             )
 
 

@@ -44,6 +44,8 @@ def typographic_apostrophes(text: str) -> str:
     """« l'**étape** » → « l’**étape** »: Sphinx's smart quotes would turn an apostrophe that
     touches inline markup into a closing quotation mark (« l”étape »)."""
     return _APOSTROPHE_BEFORE_MARKUP.sub("’", text)
+
+
 SCENARIO_LIST = re.compile(r"^[ \t]*(?<!\\)\{\{\s*scenarios\s*:\s*([a-z, -]+?)\s*\}\}[ \t]*$", re.M)
 
 
@@ -163,8 +165,7 @@ def bank_index(scenarios: Iterable[Scenario]) -> str:
         "ouvrez l'explication : elle cite les sections de la directive et des documents "
         "d'accompagnement qui s'appliquent.",
         "",
-        "Les scénarios du questionnaire noté sont différents et leurs réponses ne sont pas "
-        "publiées ici.",
+        "Les scénarios du questionnaire noté sont différents et leurs réponses ne sont pas publiées ici.",
         "",
     ]
     for theme in Theme:

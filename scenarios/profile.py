@@ -39,6 +39,7 @@ def literal_contacts(text: str) -> list[str]:
     bare = PLACEHOLDER.sub(" ", text)
     return [m.group(0) for pattern in (PHONE, EMAIL) for m in pattern.finditer(bare)]
 
+
 PLACEHOLDER = re.compile(r"(?<!\\)\{\{\s*etab\.([A-Za-z0-9_.]+)\s*\}\}")
 ESCAPED = re.compile(r"\\(\{\{)")
 
@@ -230,8 +231,8 @@ def _version_problem(version: object) -> str | None:
         return (
             f"schema_version {version} trop ancien : ce programme lit la version {PROFILE_SCHEMA_VERSION}. "
             "Mettez le profil à jour : chaque valeur de contact (nom, telephone, courriel, adresse) "
-            "devient « {valeur: …, source: section} », par exemple « telephone: {valeur: \"450 …\", "
-            "source: \"5.10\"} » ; une valeur qu'aucun document source ne donne devient « valeur: null » "
+            'devient « {valeur: …, source: section} », par exemple « telephone: {valeur: "450 …", '
+            'source: "5.10"} » ; une valeur qu\'aucun document source ne donne devient « valeur: null » '
             "avec « source: aucune » et une « formulation_neutre » (modèle : le profil livré, "
             "scenarios/profiles/cisss-laurentides.yaml), puis écrivez schema_version: "
             f"{PROFILE_SCHEMA_VERSION}"

@@ -5,11 +5,18 @@ scenario copy and grades it (``grading``). Every answer is reported through ``on
 
 Its buttons are :class:`scenarios.submit.SubmitButton`: their action sees what the page
 showed when they were pressed.
+
+Each question's options are one labelled group: the widget carries the classes
+``ftic-labelledby--<prompt id>`` and ``ftic-radiogroup`` (or ``ftic-group`` for checkboxes),
+which the learner app's page script turns into ``role="radiogroup"``/``"group"`` with
+``aria-labelledby`` (and one shared name for the radios: one tab stop, arrow keys inside).
+In a branching scenario, the feedback on a decision is shown above the next decision.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -26,6 +33,19 @@ AnswerCallback = Callable[[AnswerEvent], None]
 
 
 _md = MarkdownIt("commonmark", {"html": False})
+_ids = itertools.count(1)
+
+
+def _prompt_id() -> str:
+    """A page-unique id for a question's prompt (the label of its group of options)."""
+    return f"ftic-prompt-{next(_ids)}"
+
+
+def _group(widget: widgets.Widget, prompt_id: str, *, radios: bool) -> widgets.Widget:
+    """Mark ``widget`` as the group of options labelled by ``prompt_id`` (see the module docstring)."""
+    widget.add_class("ftic-radiogroup" if radios else "ftic-group")
+    widget.add_class(f"ftic-labelledby--{prompt_id}")
+    return widget
 
 
 def markdown_html(text: str) -> str:
@@ -40,24 +60,42 @@ def sources_line(scenario: Scenario) -> str:
     return f"Sources : {labels}"
 
 
+def _choice_label(single: bool, chosen: bool, correct: bool) -> str:
+    """How an option's feedback starts, in words (a mark alone says nothing to a screen reader)."""
+    mark = '<span aria-hidden="true">✔</span>' if correct else '<span aria-hidden="true">✘</span>'
+    if single:
+        return f"{mark} Votre réponse :" if chosen else f"{mark} La bonne réponse :"
+    if chosen:
+        return f"{mark} Vous avez coché, avec raison :" if correct else f"{mark} Vous avez coché, à tort :"
+    return f"{mark} Il fallait aussi cocher :"
+
+
 def _status(text_html: str, ok: bool | None) -> str:
     tone = {True: "ftic-ok", False: "ftic-ko", None: "ftic-info"}[ok]
     return f'<div class="ftic-feedback {tone}" role="status" aria-live="polite">{text_html}</div>'
 
 
 class QuizWidget(widgets.VBox):
-    """One scenario, answerable with the keyboard, graded in the kernel."""
+    """One scenario, answerable with the keyboard, graded in the kernel.
 
-    def __init__(self, scenario: Scenario, on_answer: AnswerCallback | None = None) -> None:
+    ``heading_level``: the level of the scenario's title (1 when it is the page's heading).
+    """
+
+    def __init__(
+        self, scenario: Scenario, on_answer: AnswerCallback | None = None, *, heading_level: int = 2
+    ) -> None:
         self.scenario = scenario
         self.on_answer = on_answer
         self.events: list[AnswerEvent] = []
         self.finished = False
+        h = f"h{heading_level}"
         header = widgets.HTML(
-            f"<h2>{html.escape(scenario.title)}</h2>"
+            f"<{h}>{html.escape(scenario.title)}</{h}>"
             f'<div class="ftic-situation">{markdown_html(scenario.situation)}</div>'
         )
         self.feedback = widgets.HTML("")
+        self.step_feedback = widgets.HTML("")
+        """Branching: the feedback on the last decision, shown above the next one."""
         self.body = widgets.VBox()
         super().__init__([header, self.body, self.feedback])
         self.add_class("ftic-quiz")
@@ -78,19 +116,24 @@ class QuizWidget(widgets.VBox):
 
     # -- single and multiple choice -----------------------------------------
     def _show_choices(self, question: SingleChoice | MultipleChoice) -> None:
-        prompt = widgets.HTML(f'<p class="ftic-prompt" id="ftic-prompt">{html.escape(question.prompt)}</p>')
+        prompt_id = _prompt_id()
         self.submit = SubmitButton("Valider ma réponse", self.answer_selected)
         if isinstance(question, SingleChoice):
+            prompt = widgets.HTML(
+                f'<p class="ftic-prompt" id="{prompt_id}">{html.escape(question.prompt)}</p>'
+            )
             self.selector: widgets.RadioButtons | None = widgets.RadioButtons(
                 options=[(c.text, c.id) for c in question.choices],
                 value=None,
-                description="Réponse",
                 layout=widgets.Layout(width="auto"),
-                style={"description_width": "initial"},
             )
             self.boxes: list[widgets.Checkbox] = []
-            controls: list[widgets.Widget] = [self.selector]
+            controls: list[widgets.Widget] = [_group(self.selector, prompt_id, radios=True)]
         else:
+            prompt = widgets.HTML(
+                f'<p class="ftic-prompt" id="{prompt_id}">{html.escape(question.prompt)} '
+                "<em>(Cochez toutes les bonnes réponses.)</em></p>"
+            )
             self.selector = None
             self.boxes = [
                 widgets.Checkbox(
@@ -98,7 +141,7 @@ class QuizWidget(widgets.VBox):
                 )
                 for c in question.choices
             ]
-            controls = [widgets.HTML("<p><em>Cochez toutes les bonnes réponses.</em></p>"), *self.boxes]
+            controls = [_group(widgets.VBox(self.boxes), prompt_id, radios=False)]
         self.body.children = [prompt, *controls, self.submit]
 
     def selected_ids(self) -> list[str]:
@@ -129,10 +172,10 @@ class QuizWidget(widgets.VBox):
                 control.disabled = True
         verdict = "Bonne réponse." if grade.correct else "Ce n'est pas la bonne réponse."
         texts = {c.id: c.text for c in question.choices}
+        single = isinstance(question, SingleChoice)
         items = "".join(
-            f"<li><strong>{'✔' if ok else '✘'} {html.escape(texts[cid])}</strong>"
-            f"{' (non cochée)' if cid not in grade.selected else ''}"
-            f"{markdown_html(fb)}</li>"
+            f"<li><strong>{_choice_label(single, cid in grade.selected, ok)} "
+            f"« {html.escape(texts[cid])} »</strong>{markdown_html(fb)}</li>"
             for cid, fb, ok in grade.feedback
         )
         self.feedback.value = _status(
@@ -144,7 +187,15 @@ class QuizWidget(widgets.VBox):
     # -- branching ---------------------------------------------------------
     def _show_step(self, choice_feedback: str | None = None) -> None:
         node = self.run.current
-        before = _status(markdown_html(choice_feedback), None) if choice_feedback else ""
+        before = (
+            _status(
+                f"<p><strong>Votre décision {len(self.run.choices)} :</strong></p>"
+                + markdown_html(choice_feedback),
+                None,
+            )
+            if choice_feedback
+            else ""
+        )
         if isinstance(node, Ending):
             self.body.children = []
             passed = self.run.passed
@@ -155,19 +206,22 @@ class QuizWidget(widgets.VBox):
             )
             return
         assert isinstance(node, Step)
-        self.feedback.value = before
-        prompt = widgets.HTML(f'<p class="ftic-prompt">{html.escape(node.prompt)}</p>')
+        self.feedback.value = ""
+        self.step_feedback.value = before
+        prompt_id = _prompt_id()
+        step_no = len(self.run.choices) + 1
+        prompt = widgets.HTML(
+            f'<p class="ftic-step">Décision {step_no}</p>'
+            f'<p class="ftic-prompt" id="{prompt_id}">{html.escape(node.prompt)}</p>'
+        )
         self.selector = widgets.RadioButtons(
             options=[(c.text, c.id) for c in node.choices],
             value=None,
-            description="Décision",
             layout=widgets.Layout(width="auto"),
-            style={"description_width": "initial"},
         )
+        _group(self.selector, prompt_id, radios=True)
         self.submit = SubmitButton("Continuer", self.take_decision)
-        step_no = len(self.run.choices) + 1
-        counter = widgets.HTML(f'<p class="ftic-step">Décision {step_no}</p>')
-        self.body.children = [counter, prompt, self.selector, self.submit]
+        self.body.children = [self.step_feedback, prompt, self.selector, self.submit]
 
     def take_decision(self) -> None:
         """Take the selected choice of the current branching step."""

@@ -131,6 +131,7 @@ class Journey:
                     self._act(flow.begin_quiz),
                     resuming=flow.resumed,
                     renew_reasons=flow.renew_reasons,
+                    granted=flow.granted,
                 )
             )
         elif step == "question":

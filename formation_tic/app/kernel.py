@@ -3,6 +3,11 @@
 ``formation-tic serve`` writes the resolved settings root to a file and names it in one
 environment variable; Voilà adds the request's trusted header (``HTTP_…``) to each kernel's
 environment. Everything below :func:`main` receives values as arguments.
+
+Every learner page is a kernel process: it imports only what the page needs
+(:mod:`.kernel_config` rather than the whole settings root; the signing key and the signing
+library when the learner signs; never the LRS sender, the book build, HR code or the LTI
+tool). ``tests/app/test_kernel_imports.py`` guards that diet.
 """
 
 from __future__ import annotations
@@ -13,31 +18,34 @@ import random
 import secrets
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, cast
 
 from attest.directive import load_directive
 from attest.form import available_forms, load_form
 from attest.store import AttestationStore
-from formation_tic.settings import Settings, kernel_settings
-from formation_tic.signing_keys import signing_key
 from lrs_export.outbox import Outbox
-from scenarios.bank import load_graded_bank
-from scenarios.profile import load_profile
 
+from .context import DeferredPrivateKey
 from .identity import IdentificationError, identify
 from .journey import Journey, JourneyContext, book_chapters
+from .kernel_config import KernelSettings, load_kernel_settings
 from .progress import ProgressStore
+from .shared_bank import shared_graded_bank
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 logger = logging.getLogger(__name__)
 
 BOOK_URL = "/livre/"
 
 
-def build_context(settings: Settings) -> JourneyContext:
-    """Load the bank, the form, the key and open the stores."""
+def build_context(settings: KernelSettings) -> JourneyContext:
+    """Load the bank and the form, open the stores; the key is read when the learner signs."""
     app, paths = settings.app, settings.paths
-    profile = load_profile(settings.profile)
-    scenarios = {s.id: s for s in load_graded_bank([settings.bank], profile)}  # never the practice set
-    key = signing_key(settings)
+    graded = shared_graded_bank(settings.bank, settings.profile, paths.bank_cache)  # never the practice set
+    scenarios = {s.id: s for s in graded}
+    key = DeferredPrivateKey(paths.private_key, settings.attest.passphrase_bytes())
     cert = paths.certificate.read_bytes() if paths.certificate.exists() else None
     return JourneyContext(
         settings=app,
@@ -48,7 +56,7 @@ def build_context(settings: Settings) -> JourneyContext:
         progress=ProgressStore(paths.progress),
         outbox=Outbox(paths.outbox),
         store=AttestationStore(paths.attestations, busy_timeout=settings.attest.busy_timeout),
-        private_key=key,
+        private_key=cast("rsa.RSAPrivateKey", key),  # signs like one (see DeferredPrivateKey)
         lrs=settings.lrs,
         certificate_pem=cert,
         chapters=book_chapters(paths.book_html),
@@ -59,7 +67,7 @@ def build_context(settings: Settings) -> JourneyContext:
 
 def make_journey(environ: Mapping[str, str]) -> Journey:
     """Build the settings from the kernel's configuration file and the journey for this page."""
-    settings = kernel_settings(dict(environ))
+    settings = load_kernel_settings(environ)
     ctx = build_context(settings)
     try:
         identity = identify(settings.app, environ)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
+from attest import fr_ca
 from attest.widgets import alert_html as alert
 from attest.widgets import alert_list_html as alert_list
 
@@ -19,8 +20,8 @@ def esc(text: object) -> str:
 
 
 def pct(value: float) -> str:
-    """A 0-to-1 ratio as a rounded French percentage: « 80 % »."""
-    return f"{round(value * 100)} %"
+    """A 0-to-1 ratio as a rounded French (Québec) percentage: « 80 % » (Babel, no-break space)."""
+    return fr_ca.percent(value)
 
 
 def button(label: str, action: Callable[[], None], primary: bool = True) -> w.Button:

@@ -1,4 +1,10 @@
-"""The frame of every page: header with the step counter, a live announcement, the main area.
+"""The frame of every page: header with the step counter, the page's note, the main area.
+
+Each page shown is a new box of classes ``ftic-main ftic-page ftic-page-N`` (N counts the
+pages shown in this kernel). The kernel runs no script in the browser: the template's
+``formation.js`` sees a page numbered higher than the last one, scrolls to the top and moves
+the focus to the page's heading (its ``<h1>``, every page has one), described by the page's
+note. The note is not a live region: it is read once, with the heading that takes the focus.
 
 In ``typed`` identification the header of every page also says that the identity is
 self-declared (:data:`SELF_DECLARED_NOTICE`).
@@ -47,13 +53,21 @@ class Shell:
         self.self_declared = self_declared
         self.header = w.HTML()
         self.announce = w.HTML(layout=w.Layout(margin="0"))
-        self.main = w.VBox()
-        self.main.add_class("ftic-main")
-        self.widget = w.VBox([self.header, self.announce, self.main])
+        """The page's note (hidden; the description of the heading that takes the focus)."""
+        self.shown = 0
+        """How many pages were shown (the number in the page box's ``ftic-page-N`` class)."""
+        self.main = self._page_box([])
+        self.widget = w.VBox([self.header, self.main, self.announce])
         self.widget.add_class("ftic-app")
 
+    def _page_box(self, children: Sequence[w.Widget]) -> w.VBox:
+        box = w.VBox(list(children))
+        for name in ("ftic-main", "ftic-page", f"ftic-page-{self.shown}"):
+            box.add_class(name)
+        return box
+
     def show(self, page: Page) -> None:
-        """Show ``page``: header, announcement (if any), content."""
+        """Show ``page``: header, note (if any), content, in a new page box."""
         self.header.value = (
             '<header class="ftic-header"><p class="ftic-brand">Formation : courriel et messagerie '
             "instantanée sécuritaires</p>"
@@ -62,9 +76,8 @@ class Shell:
             + (f'<p class="ftic-self-declared">{esc(SELF_DECLARED_NOTICE)}</p>' if self.self_declared else "")
             + "</header>"
         )
-        self.announce.value = (
-            f'<div class="ftic-announce" role="status" aria-live="polite">{esc(page.note)}</div>'
-            if page.note
-            else ""
-        )
-        self.main.children = list(page.children)
+        self.announce.value = f'<p id="ftic-page-note" hidden>{esc(page.note)}</p>' if page.note else ""
+        self.shown += 1
+        old, self.main = self.main, self._page_box(page.children)
+        self.widget.children = [self.header, self.main, self.announce]
+        old.close()

@@ -24,7 +24,7 @@ from .shell import Page
 
 def error_page(message: str) -> Page:
     """The person cannot be identified: the reason, nothing else."""
-    return Page(0, "erreur", [w.HTML(alert(message))])
+    return Page(0, "erreur", [w.HTML(f"<h1>Accès impossible</h1>{alert(message)}")])
 
 
 class IdentificationView:
@@ -47,7 +47,7 @@ class IdentificationView:
             description="Numéro d'employé",
             placeholder="par exemple 004512",
             style={"description_width": "initial"},
-            layout=w.Layout(width="24rem"),
+            layout=w.Layout(width="100%", max_width="24rem"),
         )
         self.error = w.HTML()
         self.go = SubmitButton("Continuer", lambda: on_submit(self.number.value))
@@ -66,6 +66,7 @@ def welcome_page(
     *,
     resuming: bool = False,
     renew_reasons: Sequence[str] = (),
+    granted: bool = False,
 ) -> Page:
     """What the training holds; « Commencer » (or « Reprendre ») the quiz."""
     total = len(attempt.scenario_ids)
@@ -77,6 +78,11 @@ def welcome_page(
     if renew_reasons:
         reasons = "".join(f"<li>{esc(r)}</li>" for r in renew_reasons)
         parts.append(f"<p><strong>Votre engagement est à renouveler :</strong></p><ul>{reasons}</ul>")
+    if granted:
+        parts.append(
+            '<p class="ftic-granted"><strong>Un essai supplémentaire vous a été accordé.</strong> '
+            "Vous pouvez reprendre le questionnaire, avec de nouvelles mises en situation.</p>"
+        )
     if resuming:
         parts.append(
             f'<p class="ftic-resume"><strong>Bon retour!</strong> Vous reprenez le questionnaire '
@@ -117,7 +123,7 @@ class QuestionView:
             f'aria-label="Progression : question {number} sur {total}"></progress>'
         )
         self.next_area = w.VBox()
-        self.quiz = QuizWidget(scenario, on_answer=on_answer)
+        self.quiz = QuizWidget(scenario, on_answer=on_answer, heading_level=1)
         self.page = Page(
             2, "question", [progress, self.quiz, self.next_area], note=f"Question {number} sur {total}"
         )
@@ -184,8 +190,15 @@ def result_page(
     else:
         children.append(
             w.HTML(
-                "<p>Vous avez utilisé tous vos essais. Communiquez avec votre gestionnaire : "
-                "il vous aidera à revoir la matière avant un nouvel essai.</p>"
+                '<div class="ftic-locked"><h2>Et maintenant?</h2>'
+                "<p>Vous avez utilisé tous vos essais. Vous ne pouvez pas recommencer par "
+                "vous-même pour le moment.</p>"
+                "<ol><li>Communiquez avec votre gestionnaire ou avec les ressources humaines. "
+                "Ensemble, vous pourrez revoir la matière.</li>"
+                "<li>Votre gestionnaire ou les ressources humaines peuvent ensuite vous accorder "
+                "un essai supplémentaire.</li>"
+                "<li>Revenez ensuite à la formation (rouvrez ou rechargez cette page) : le nouvel "
+                "essai vous sera proposé, avec de nouvelles questions.</li></ol></div>"
             )
         )
     note = "Questionnaire réussi." if passed else "Questionnaire non réussi."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Locator, Page, expect
@@ -54,6 +55,12 @@ class Learner:
     shots: str | None = None
     """Screenshot name prefix (None: no screenshots)."""
     seen: list[str] = field(default_factory=list)
+    on_question: Callable[[Scenario], None] | None = None
+    """Called with each question's scenario once it is shown, before it is answered."""
+    on_answered: Callable[[Scenario], None] | None = None
+    """Called with each question's scenario once answered, before « Question suivante »."""
+    on_decision: Callable[[int], None] | None = None
+    """Branching: called with the number of each decision after the first, once it is shown."""
 
     # --- low level ----------------------------------------------------------------------
     def shot(self, name: str) -> None:
@@ -138,13 +145,15 @@ class Learner:
         count = self.page.locator(".ftic-count")
         count.wait_for(timeout=TIMEOUT)
         n, total = (int(x) for x in count.inner_text().split("/"))
-        title = self.page.locator(".ftic-quiz h2").inner_text(timeout=TIMEOUT).strip()
+        title = self.page.locator(".ftic-quiz h1").inner_text(timeout=TIMEOUT).strip()
         return n, total, self.bank[title]
 
     def answer(self, correct: bool) -> Scenario:
         """Answer the question shown (rightly or wrongly); returns its scenario."""
         n, total, scenario = self.current()
         self.seen.append(scenario.id)
+        if self.on_question is not None:
+            self.on_question(scenario)
         q = scenario.question
         if isinstance(q, SingleChoice):
             texts = [c.text for c in q.choices]
@@ -169,12 +178,18 @@ class Learner:
                 expect(self.page.get_by_text(f"Décision {step_no}", exact=True)).to_be_visible(
                     timeout=TIMEOUT
                 )
+                if step_no > 1 and self.on_decision is not None:
+                    self.on_decision(step_no)
                 texts = [c.text for c in node.choices]
                 index = next(i for i, c in enumerate(node.choices) if c.id == choice_id)
                 self.pick_radio(texts, index)
                 self.press("Continuer")
                 node = q.node(node.choices[index].goto)
         last = n == total
+        next_label = "Voir mon résultat" if last else "Question suivante"
+        expect(self.page.get_by_role("button", name=next_label, exact=True)).to_be_visible(timeout=TIMEOUT)
+        if self.on_answered is not None:
+            self.on_answered(scenario)
         if n in (1, total):
             self.shot(f"3-question-{n}-retroaction")
         self.press("Voir mon résultat" if last else "Question suivante")

@@ -81,11 +81,12 @@ def test_new_employee_passes_signs_and_lrs_has_everything(
     kinds = {bank_s.question.kind for bank_s in bank.values() if bank_s.id in learner.seen}
     assert kinds == {"single", "multiple", "branching"}
     learner.press("Passer à l'engagement")
-    # An empty form: each error is announced next to its field.
+    # An empty form: each error is shown next to its field, one summary is announced.
     expect(page.get_by_text("Mes engagements")).to_be_visible(timeout=TIMEOUT)
     learner.press("Signer mon engagement")
-    expect(page.get_by_role("alert").filter(has_text="Nom complet")).to_be_visible()
-    expect(page.get_by_role("alert").filter(has_text="doit être coché")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("champs à corriger")
+    expect(page.locator("#ftic-error-full_name")).to_contain_text("Nom complet")
+    expect(page.locator("#ftic-error-commitments")).to_contain_text("doit être coché")
     learner.shot("5-formulaire-erreurs")
     code = learner.sign()
     _verify_code(app_server, code, "10000001")

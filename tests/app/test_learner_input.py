@@ -303,9 +303,10 @@ def test_typed_identity_is_declared_on_every_page_and_confirmed_before_signing(
     learner.type_in("Signature (nom tapé)", "Léa Fortin")
     learner.press("Signer mon engagement")
     expect(
-        page.get_by_role("alert").filter(has_text="Confirmez que ce numéro d'employé est le vôtre")
+        page.locator(".ftic-error").filter(has_text="Confirmez que ce numéro d'employé est le vôtre")
     ).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_role("alert").filter(has_text="1 point à corriger")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="1 champ à corriger")).to_be_visible()
+    expect(confirm).to_have_attribute("aria-invalid", "true")
     learner.shot("5-confirmation-exigee")
     with AttestationStore(app_server.attestations, create=False) as store:
         assert store.for_employee("6000000001") == []

@@ -36,11 +36,12 @@ def test_widget_refuses_then_accepts(form: FormContent, directive: DirectiveInfo
     ui.commitments["aucun-nom"].value = False
     ui.button.click()
     assert received == []
-    # Each problem is announced under its own field, escaped; the summary counts them.
+    # Each problem is written under its own field, escaped; only the summary, counting the
+    # fields, is announced.
     name_error = ui.errors["full_name"].value
-    assert 'role="alert"' in name_error and "&lt; ou &gt;" in name_error and "<b>Jo" not in name_error
+    assert 'role="alert"' not in name_error and "&lt; ou &gt;" in name_error and "<b>Jo" not in name_error
     assert "L&#x27;engagement n° 3 (section 5.7)" in ui.errors["commitments"].value
-    assert 'role="alert"' in ui.message.value and "2 points à corriger" in ui.message.value
+    assert 'role="alert"' in ui.message.value and "2 champs à corriger" in ui.message.value
     assert ui.errors["signature"].value == "" and ui.errors["job_title"].value == ""
     _fill(ui, form)
     ui.button.click()
@@ -79,5 +80,42 @@ def test_identity_given_upstream_wins_over_what_the_browser_sends(
 def test_problems_without_a_field_go_to_the_summary(form: FormContent, directive: DirectiveInfo) -> None:
     ui = EngagementFormWidget(form, directive, lambda s: None)
     ui.show_errors({"formulaire": ["Champ inattendu : « x »."], "full_name": ["a", "b"]})
-    assert "3 points" in ui.message.value and "Champ inattendu" in ui.message.value
+    assert "1 champ à corriger" in ui.message.value and "Champ inattendu" in ui.message.value
     assert ui.errors["full_name"].value.count("<li>") == 2
+
+
+def test_blank_form_marks_each_field_and_announces_one_summary_linking_to_the_first(
+    form: FormContent, directive: DirectiveInfo
+) -> None:
+    ui = EngagementFormWidget(form, directive, lambda s: None, employee_number="7001", confirm_identity=True)
+    ui.commitments[form.engagements[0].id].value = True
+    assert ui.submit() is None
+    invalid = [
+        "full_name",
+        "job_title",
+        "direction",
+        "commitments",
+        "identity_confirmation",
+        "consent_electronic_signature",
+        "signature",
+    ]
+    assert [name for name, area in ui.errors.items() if area.value] == invalid
+    # One announcement: the summary, with the count and a link to the first field.
+    assert ui.message.value.count('role="alert"') == 1
+    assert "7 champs à corriger" in ui.message.value
+    assert 'href="#ftic-error-full_name" data-ftic-focus="full_name"' in ui.message.value
+    assert all('role="alert"' not in area.value for area in ui.errors.values())
+    # Each invalid field is marked and described by its own message (the page script reads the classes).
+    name = ui.fields["full_name"]
+    assert "ftic-invalid" in name._dom_classes
+    assert "ftic-describedby--ftic-error-full_name" in name._dom_classes
+    assert 'id="ftic-error-full_name"' in ui.errors["full_name"].value
+    boxes = list(ui.commitments.values())
+    assert "ftic-invalid" not in boxes[0]._dom_classes  # checked: nothing to correct
+    assert all("ftic-invalid" in b._dom_classes for b in boxes[1:])
+    assert "ftic-invalid" not in ui.fields["establishment"]._dom_classes
+    # Corrected: the marks go away with the messages.
+    ui.fields["full_name"].value = "Camille Tremblay"
+    ui.submit()
+    assert "ftic-invalid" not in name._dom_classes and ui.errors["full_name"].value == ""
+    assert "6 champs à corriger" in ui.message.value

@@ -28,8 +28,13 @@ def book_url(built_book: Path) -> Iterator[str]:
 
 def test_book_pages_load_without_any_external_request(book_url: str, built_book: Path) -> None:
     html = built_book / "var/livre/_build/html"
-    pages = ["intro.html", "banque/index.html", "guide-decision.html", "glossaire.html",
-             *sorted(str(p.relative_to(html)) for p in (html / "chapitres").glob("*.html"))]
+    pages = [
+        "intro.html",
+        "banque/index.html",
+        "guide-decision.html",
+        "glossaire.html",
+        *sorted(str(p.relative_to(html)) for p in (html / "chapitres").glob("*.html")),
+    ]
     with offline_browser() as (browser, blocked):
         page = guard(browser.new_page(), blocked)
         for name in pages:
@@ -68,8 +73,11 @@ def test_search_works_offline(book_url: str) -> None:
 def test_pages_are_accessible_structures(built_book: Path) -> None:
     """One title per page, no skipped heading level, every image described."""
     html = built_book / "var/livre/_build/html"
-    pages = [p for p in html.rglob("*.html")
-             if p.name not in {"search.html", "genindex.html"} and "_static" not in p.parts]
+    pages = [
+        p
+        for p in html.rglob("*.html")
+        if p.name not in {"search.html", "genindex.html"} and "_static" not in p.parts
+    ]
     assert pages
     for page in pages:
         text = page.read_text(encoding="utf-8")

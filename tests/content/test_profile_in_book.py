@@ -68,8 +68,12 @@ def test_every_bundled_contact_value_names_its_source() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["450 432-2777, poste 0000 (à adapter)", "telesante@exemple.ssss.gouv.qc.ca", "archives@example.org",
-     "poste 0000"],
+    [
+        "450 432-2777, poste 0000 (à adapter)",
+        "telesante@exemple.ssss.gouv.qc.ca",
+        "archives@example.org",
+        "poste 0000",
+    ],
 )
 def test_a_provisional_value_is_refused_with_file_and_line(tmp_path: Path, value: str) -> None:
     profile = bundled()
@@ -78,8 +82,9 @@ def test_a_provisional_value_is_refused_with_file_and_line(tmp_path: Path, value
     with pytest.raises(ProfileError, match=r"valeur provisoire") as caught:
         load_profile(path)
     line = next(
-        n for n, text in enumerate(path.read_text("utf-8").splitlines(), start=1) if value in text or
-        value.replace("'", "''") in text
+        n
+        for n, text in enumerate(path.read_text("utf-8").splitlines(), start=1)
+        if value in text or value.replace("'", "''") in text
     )
     assert str(caught.value).startswith(f"{path}:{line}:")
     result = CliRunner().invoke(main, ["scenarios", "check"], env={"FORMATION_TIC_PROFILE": str(path)})

@@ -60,12 +60,20 @@ def world(
     w.people = [
         Person("7000", hired_days_ago=900, last_name="Chef"),
         Person("7001", manager="7000", hired_days_ago=90, last_name="Bouchard"),
-        Person("7002", manager="7000", hired_days_ago=45, last_name="Gagnon", direction=LONG_DIRECTION,
-               service="Service de la prévention et du contrôle des infections, volet hospitalier"),
-        Person("7003", manager="7001", hired_days_ago=DECADES_AGO, last_name="Ancienne",
-               direction=LONG_DIRECTION),
-        Person("7004", manager="7001", hired_days_ago=60, last_name="Lavoie", direction="DRH",
-               service="Paie"),
+        Person(
+            "7002",
+            manager="7000",
+            hired_days_ago=45,
+            last_name="Gagnon",
+            direction=LONG_DIRECTION,
+            service="Service de la prévention et du contrôle des infections, volet hospitalier",
+        ),
+        Person(
+            "7003", manager="7001", hired_days_ago=DECADES_AGO, last_name="Ancienne", direction=LONG_DIRECTION
+        ),
+        Person(
+            "7004", manager="7001", hired_days_ago=60, last_name="Lavoie", direction="DRH", service="Paie"
+        ),
         Person("7005", manager="7000", hired_days_ago=10, last_name="Roy"),
     ]
     w.signatures = [("7000", form, directive), ("7001", form, directive)]
@@ -97,8 +105,17 @@ def report_url(world: World, hr_keys: Any) -> Iterator[str]:
     out = world.tmp / "rapports"
     result = CliRunner().invoke(
         cli,
-        ["--data-dir", str(world.tmp), "report", "--format", "html", "--output-dir", str(out),
-         "--public-key", str(hr_keys.certificate)],
+        [
+            "--data-dir",
+            str(world.tmp),
+            "report",
+            "--format",
+            "html",
+            "--output-dir",
+            str(out),
+            "--public-key",
+            str(hr_keys.certificate),
+        ],
     )
     assert result.exit_code == 0, (result.output, result.exception)
     name = next(out.glob("registre-*.html")).name
@@ -148,7 +165,10 @@ def dashboard_url(world: World, hr_keys: Any) -> Iterator[str]:
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "formation_tic", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=world.tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=world.tmp,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/"
@@ -197,4 +217,3 @@ def test_dashboard_wording_and_accessibility(dashboard_url: str, viewport: str) 
     assert overflow <= 0, f"la page défile de {overflow} px à l'horizontale à {width} px"
     assert cut == [], f"éléments qui dépassent de l'écran à {width} px : {cut}"
     assert blocked.urls == []
-

@@ -25,9 +25,7 @@ HEADER = "X-Employee-Number"
 
 
 @pytest.fixture
-def dashboard_url(
-    tmp_path: Path, hr_keys: Any, directive: DirectiveInfo, form: FormContent
-) -> Iterator[str]:
+def dashboard_url(tmp_path: Path, hr_keys: Any, directive: DirectiveInfo, form: FormContent) -> Iterator[str]:
     world = World(tmp_path, hr_keys, directive, form)
     world.people = [
         Person("7000", last_name="Chef"),
@@ -44,9 +42,11 @@ def dashboard_url(
         "FORMATION_TIC_HR_PUBLIC_KEY_PATHS": json.dumps([str(hr_keys.certificate)]),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "formation_tic", "dashboard", "--host", "127.0.0.1",
-         "--port", str(port)],
-        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "formation_tic", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/"

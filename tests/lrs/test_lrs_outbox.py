@@ -84,8 +84,10 @@ def test_single_sender_lock(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("mode", "shown"),
-    [("signed-multipart", "Mode des attestations : signed-multipart"),
-     ("jws-extension", "Mode des attestations : jws-extension")],
+    [
+        ("signed-multipart", "Mode des attestations : signed-multipart"),
+        ("jws-extension", "Mode des attestations : jws-extension"),
+    ],
 )
 def test_status_says_which_attestation_mode_is_in_use(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, shown: str

@@ -20,8 +20,9 @@ ROOT = Path(__file__).parent.parent.parent
 def test_every_bank_scenario_answered_in_the_widget_reaches_the_outbox(tmp_path: Path) -> None:
     bank = load_bank([ROOT / "scenarios" / "bank"], load_profile())
     outbox = Outbox(tmp_path / "outbox.db")
-    attempt = S.Attempt(employee_number="123456", homepage="https://ena.example.org",
-                        directive_version="2023-05-05")
+    attempt = S.Attempt(
+        employee_number="123456", homepage="https://ena.example.org", directive_version="2023-05-05"
+    )
     on_answer = S.answer_callback(outbox, attempt, {s.id: s for s in bank})
     expected = 0
     for scenario in bank:

@@ -103,8 +103,11 @@ def test_committed_json_schema_is_current() -> None:
 def test_trainer_guide_examples_check_clean(tmp_path: Path) -> None:
     """The complete examples of the « Guide du formateur » are valid scenario files."""
     guide = (ROOT / "book" / "guide-formateur.md").read_text(encoding="utf-8")
-    blocks = [b.split("\n", 1)[1] for b in guide.split("```")[1::2]
-              if b.startswith("yaml") and "schema_version:" in b]
+    blocks = [
+        b.split("\n", 1)[1]
+        for b in guide.split("```")[1::2]
+        if b.startswith("yaml") and "schema_version:" in b
+    ]
     assert len(blocks) >= 3
     for n, block in enumerate(blocks):
         (tmp_path / f"exemple-{n}.yaml").write_text(block.replace("\\{{", "{{"), encoding="utf-8")

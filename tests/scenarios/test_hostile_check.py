@@ -25,8 +25,10 @@ ROOT = HERE.parent.parent
 HOSTILE_DIR = HERE / "hostile"
 HOSTILE = sorted(HOSTILE_DIR.glob("*.yaml"))
 BOMB = HOSTILE_DIR / "yaml-billion-laughs.yaml"
-VALID = (HERE / "broken" / "single-zero-correct.yaml").read_text("utf-8").replace(
-    "      text: Réponse A\n", "      text: Réponse A\n      correct: true\n"
+VALID = (
+    (HERE / "broken" / "single-zero-correct.yaml")
+    .read_text("utf-8")
+    .replace("      text: Réponse A\n", "      text: Réponse A\n      correct: true\n")
 )
 
 # Runs the checker in a child process whose address space is capped at 1 GiB: a parser

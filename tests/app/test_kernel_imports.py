@@ -1,0 +1,165 @@
+"""A learner's kernel imports only what the learner's page needs.
+
+Every open page is a kernel process on the server: what it imports, it holds in memory for
+as long as the learner stays. These tests run the app notebook in a real kernel (nbclient),
+as Voilà does after ``serve`` prepared the data directory, and check which modules it holds.
+They also check the two things that made the diet possible: the signing key read when the
+learner signs, and the bank checked once and shared by the kernels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from attest import AttestationStore, QuizResult, load_directive, load_form, validate_submission, verify_store
+from attest.errors import SigningKeyError
+from attest.keys import load_public_key, public_keys_by_id
+from formation_tic.app.context import DeferredPrivateKey
+from formation_tic.app.shared_bank import shared_graded_bank, warm_shared_bank
+from formation_tic.settings import KERNEL_CONFIG_ENV, Settings, load_settings, write_kernel_config
+from formation_tic.signing_keys import create_signing_keys
+from scenarios.bank import BankError, load_graded_bank
+from scenarios.profile import load_profile
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOK = ROOT / "formation_tic" / "app" / "notebooks" / "formation.ipynb"
+
+NOT_IN_A_LEARNER_KERNEL = {
+    # the LRS sender and the demo LRS launcher (the server flushes the outbox)
+    "httpx": "client HTTP de l'envoi au LRS",
+    "lrs_export.sender": "envoi au LRS",
+    "lrs_export.client": "client du LRS",
+    "lrs_export.local_lrs": "LRS de démonstration",
+    "lrs_export.pull": "import des énoncés",
+    # the signing library: read when the learner signs, not before
+    "cryptography": "bibliothèque de signature",
+    "jwt": "JWS des énoncés",
+    "attest.verify": "vérificateur du registre",
+    # the whole settings root (pydantic-settings, HR and LTI sections)
+    "pydantic_settings": "racine des réglages",
+    "formation_tic.settings": "racine des réglages",
+    "formation_tic.hr": "code RH",
+    "formation_tic.lti": "outil LTI",
+    "openpyxl": "exports Excel (RH)",
+    # the book build and the bank checker (the bank is checked once, by serve)
+    "sphinx": "construction du livre",
+    "jupyter_book": "construction du livre",
+    "myst_nb": "construction du livre",
+    "myst_parser": "analyse MyST du vérificateur",
+    "docutils": "analyse MyST du vérificateur",
+    "scenarios.check": "vérificateur de scénarios",
+    "scenarios.audit": "audit des scénarios",
+    "scenarios.build": "compilation des carnets",
+    "babel": "formats fr-CA (importés au besoin)",
+}
+
+
+def _prepared_data_dir(tmp_path: Path) -> Settings:
+    """A data directory as ``serve`` leaves it before the first learner: keys, bank, kernel file."""
+    settings = load_settings(None, data_dir=tmp_path / "var", attest={"key_size": 2048})
+    create_signing_keys(settings)
+    assert warm_shared_bank(settings.bank, settings.profile, settings.paths.bank_cache)
+    write_kernel_config(settings)
+    return settings
+
+
+def _run_learner_kernel(settings: Settings, tmp_path: Path) -> tuple[str, list[str]]:
+    """Run the app notebook in a real kernel; return its display and the modules it holds."""
+    nbclient = pytest.importorskip("nbclient")
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import json, sys\nprint(json.dumps(sorted(sys.modules)))"))
+    env = {KERNEL_CONFIG_ENV: str(settings.paths.kernel_config)}
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        client = nbclient.NotebookClient(
+            nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        )
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    shown = nb.cells[0].outputs[0]["data"]["text/plain"]
+    modules = json.loads(nb.cells[-1].outputs[0]["text"])
+    return shown, modules
+
+
+def test_learner_kernel_holds_only_what_the_page_needs(tmp_path: Path) -> None:
+    settings = _prepared_data_dir(tmp_path)
+    shown, modules = _run_learner_kernel(settings, tmp_path)
+    assert shown.startswith("VBox("), shown[:300]  # the journey, not « momentanément indisponible »
+    loaded = set(modules)
+    present = {
+        name: why
+        for name, why in NOT_IN_A_LEARNER_KERNEL.items()
+        if name in loaded or any(m.startswith(name + ".") for m in loaded)
+    }
+    assert not present, f"modules lourds dans un noyau d'apprenant : {present}"
+    # The check means something: the page's own code is there.
+    assert {"formation_tic.app.journey", "ipywidgets", "scenarios.model", "attest.store"} <= loaded
+
+
+@pytest.fixture
+def signing_setup(tmp_path: Path) -> Iterator[Settings]:
+    yield _prepared_data_dir(tmp_path)
+
+
+def test_deferred_key_signs_and_the_register_verifies(signing_setup: Settings) -> None:
+    paths = signing_setup.paths
+    key = DeferredPrivateKey(paths.private_key)
+    form, directive = load_form(), load_directive()
+    values = {
+        "employee_number": "004512",
+        "full_name": "Personne Essai",
+        "job_title": "Infirmière",
+        "direction": "Direction des soins infirmiers",
+        "establishment": directive.etablissement,
+        "signature": "Personne Essai",
+        "consent_electronic_signature": True,
+        "commitments": {c.id: True for c in form.engagements},
+    }
+    quiz = QuizResult(registration=uuid.UUID("6f1c1b1e-6a57-4b9e-9d0e-3f4f1c2b7a10"), score=0.9)
+    with AttestationStore(paths.attestations) as store:
+        store.sign(validate_submission(form, values), form, directive, quiz, "typed", key)  # type: ignore[arg-type]
+    report = verify_store(paths.attestations, public_keys_by_id([load_public_key(paths.certificate)]))
+    assert report.ok and report.count == 1
+
+
+def test_deferred_key_still_refuses_a_key_others_can_read(signing_setup: Settings) -> None:
+    paths = signing_setup.paths
+    paths.private_key.chmod(0o644)
+    key = DeferredPrivateKey(paths.private_key)  # nothing read yet
+    with pytest.raises(SigningKeyError, match="chmod 600"):
+        key.sign(b"x")
+
+
+def test_shared_bank_is_the_checked_bank_and_follows_changes(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"
+    shutil.copytree(ROOT / "scenarios" / "bank", bank)
+    cache = tmp_path / "var" / "app" / "banque-verifiee.json"
+    fresh = load_graded_bank([bank], load_profile(None))
+
+    assert shared_graded_bank(bank, None, cache) == fresh  # checked, then written
+    assert cache.stat().st_mode & 0o777 == 0o600  # it holds the graded answers
+    assert shared_graded_bank(bank, None, cache) == fresh  # read back: the same scenarios
+
+    # A trainer breaks a file while the server runs: the next page sees it, as before.
+    victim = sorted(bank.rglob("*.yaml"))[0]
+    good = victim.read_text(encoding="utf-8")
+    victim.write_text(good + "\nchamp_inconnu: 1\n", encoding="utf-8")
+    with pytest.raises(BankError):
+        shared_graded_bank(bank, None, cache)
+    assert not warm_shared_bank(bank, None, cache)  # serve starts anyway and logs the problems
+
+    # Fixed again (same size would not matter: the modification time changes too).
+    victim.write_text(good, encoding="utf-8")
+    assert shared_graded_bank(bank, None, cache) == fresh
