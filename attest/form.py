@@ -9,7 +9,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .canonical import sha256_hex
@@ -98,6 +97,8 @@ def version_key(version: str) -> tuple[int, ...]:
 
 
 def _parse_form(text: str, origin: str) -> FormContent:
+    import yaml  # only where a form file is read (learner kernels get checked forms)
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -139,7 +140,11 @@ def load_form(
     version: str | None = None, forms_dir: Path | None = None, form_id: str = "engagement"
 ) -> FormContent:
     """One version of the form (``None`` = the latest)."""
-    forms = available_forms(forms_dir, form_id)
+    return select_form(available_forms(forms_dir, form_id), version, form_id)
+
+
+def select_form(forms: list[FormContent], version: str | None, form_id: str = "engagement") -> FormContent:
+    """The form of this version among ``forms`` (oldest first; ``None`` = the latest)."""
     if version is None:
         return forms[-1]
     for form in forms:

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import sqlite_utils
 from pydantic import BaseModel, ConfigDict, Field
 
 import localdb
@@ -225,17 +224,22 @@ class AttestationStore:
         if not create and not self.path.exists():
             raise StoreError(f"Registre des attestations introuvable : {self.path}")
         conn = localdb.connect(self.path, busy_timeout=busy_timeout)
-        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
         with localdb.translated(self.path):
             if create:
                 self._ensure_schema()
-            elif not self.db[TABLE].exists():
+            elif (
+                conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [TABLE]
+                ).fetchone()
+                is None
+            ):
                 conn.close()
                 raise StoreError(f"{self.path} n'est pas un registre d'attestations.")
 
     def close(self) -> None:
         """Close the SQLite connection."""
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self) -> AttestationStore:
         return self
@@ -249,7 +253,7 @@ class AttestationStore:
         deadline = time.monotonic() + self.busy_timeout
         while True:
             try:
-                self.db.conn.execute(sql)
+                self.conn.execute(sql)
                 return
             except sqlite3.OperationalError as exc:
                 message = str(exc).lower()
@@ -258,7 +262,7 @@ class AttestationStore:
                 time.sleep(0.01 + random.random() * 0.05)
 
     def _ensure_schema(self) -> None:
-        conn = self.db.conn
+        conn = self.conn
         self._retry_locked("BEGIN IMMEDIATE")
         try:
             conn.execute(_SCHEMA)
@@ -273,7 +277,7 @@ class AttestationStore:
 
     def rows(self) -> Iterator[dict[str, Any]]:
         """Raw rows in chain order (``seq``), as stored (for the verifier)."""
-        yield from self.db[TABLE].rows_where(order_by="seq")
+        yield from localdb.query(self.conn, f"SELECT * FROM {TABLE} ORDER BY seq")
 
     def records(self) -> Iterator[AttestationRecord]:
         """Every record in chain order (no signature check)."""
@@ -282,23 +286,29 @@ class AttestationStore:
 
     def count(self) -> int:
         """Number of records."""
-        return self.db[TABLE].count
+        return int(self.conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0])
 
     def get(self, record_id: str) -> AttestationRecord:
         """The record with this id; :class:`NotFound` otherwise."""
-        for row in self.db[TABLE].rows_where("id = ?", [record_id]):
+        for row in localdb.query(self.conn, f"SELECT * FROM {TABLE} WHERE id = ?", [record_id]):
             return record_from_row(row)
         raise NotFound(f"Aucune attestation n'a l'identifiant {record_id}.")
 
     def find_by_code(self, code: str) -> AttestationRecord:
         """The record with this verification code; :class:`NotFound` otherwise."""
-        for row in self.db[TABLE].rows_where("verification_code = ?", [normalize_code(code)]):
+        for row in localdb.query(
+            self.conn, f"SELECT * FROM {TABLE} WHERE verification_code = ?", [normalize_code(code)]
+        ):
             return record_from_row(row)
         raise NotFound(f"Aucune attestation ne porte le code de vérification {code.strip()}.")
 
     def for_employee(self, employee_number: str) -> list[AttestationRecord]:
         """Every record (attestations and revocations) of one person, in chain order."""
-        rows = self.db[TABLE].rows_where("employee_number = ?", [employee_number.strip()], order_by="seq")
+        rows = localdb.query(
+            self.conn,
+            f"SELECT * FROM {TABLE} WHERE employee_number = ? ORDER BY seq",
+            [employee_number.strip()],
+        )
         return [record_from_row(r) for r in rows]
 
     def directive_versions(self) -> list[tuple[str, bool]]:
@@ -307,7 +317,7 @@ class AttestationStore:
             f"SELECT directive_version, directive_version_minor, MIN(seq) FROM {TABLE} "
             "GROUP BY directive_version ORDER BY MIN(seq)"
         )
-        return [(v, bool(m)) for v, m, _ in self.db.execute(sql).fetchall()]
+        return [(v, bool(m)) for v, m, _ in self.conn.execute(sql).fetchall()]
 
     # -- writing -----------------------------------------------------------------------
 
@@ -317,7 +327,7 @@ class AttestationStore:
         private_key: rsa.RSAPrivateKey,
         kid: str | None = None,
     ) -> AttestationRecord:
-        conn = self.db.conn
+        conn = self.conn
         kid = kid or key_id(private_key.public_key())
         for _attempt in range(5):
             self._retry_locked("BEGIN IMMEDIATE")

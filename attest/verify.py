@@ -1,6 +1,6 @@
 """Offline verification of a store: every signature, every field, the chain, the order.
 
-Needs only the SQLite file and the establishment's public key(s) or certificate(s).
+Needs only the SQLite file and the establishment's public keys or certificates.
 Each problem is reported against the record where it shows, named by its position
 (``n°``), its id and its employee number (never a name).
 """
@@ -381,14 +381,15 @@ def _verify(
                             and first - 1 not in unverifiable_positions
                         ):
                             first -= 1
-                        span = f"n° {first}" if first == seq - 1 else f"n° {first} à {seq - 1}"
+                        one = first == seq - 1
+                        span = f"n° {first} supprimé" if one else f"n° {first} à {seq - 1} supprimés"
                         report.findings.append(
                             Finding(
                                 seq - 1,
                                 None,
                                 "removed",
-                                f"{span} supprimé(s) : l'enregistrement n° {seq} "
-                                f"(id {row['id']}) le(s) suivait.",
+                                f"{span} : l'enregistrement n° {seq} "
+                                f"(id {row['id']}) {'le' if one else 'les'} suivait.",
                             )
                         )
                 elif pred != row["prev_hash"]:

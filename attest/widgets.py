@@ -66,7 +66,7 @@ def alert_html(message: str) -> str:
 
 
 def field_error_html(name: str, messages: Sequence[str]) -> str:
-    """The message(s) under one field: shown, not announced (the summary is), with its id."""
+    """The messages under one field: shown, not announced (the summary is), with its id."""
     if not messages:
         return ""
     if len(messages) == 1:

@@ -6,6 +6,6 @@ share one set of pragmas (WAL journal, busy timeout, durability) and one French 
 of a failure that names the file and says what to do (:class:`LocalDbError`).
 """
 
-from .sqlite import LocalDbError, connect, explain, rollback_quietly, translated
+from .sqlite import LocalDbError, connect, explain, query, rollback_quietly, translated
 
-__all__ = ["LocalDbError", "connect", "explain", "rollback_quietly", "translated"]
+__all__ = ["LocalDbError", "connect", "explain", "query", "rollback_quietly", "translated"]

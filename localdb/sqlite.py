@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 
 class LocalDbError(Exception):
@@ -112,3 +112,11 @@ def connect(
             conn.close()
             raise
     return conn
+
+
+def query(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+    """Rows of ``sql`` as dicts keyed by column name (the stores' one way of reading rows)."""
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))

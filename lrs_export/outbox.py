@@ -28,8 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import sqlite_utils
-
 import localdb
 from lrs_export.errors import OutboxError, SenderBusy
 
@@ -139,12 +137,12 @@ class Outbox:
         self.path = Path(path)
         # FULL: a committed add survives power loss, not only a killed process.
         conn = localdb.connect(self.path, busy_timeout=busy_timeout, check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
         self._lock = threading.RLock()
         with localdb.translated(self.path):
             for statement in SCHEMA.strip().split(";\n"):
                 if statement.strip():
-                    self.db.execute(statement)
+                    self.conn.execute(statement)
 
     # --- transactions ------------------------------------------------------------------
 
@@ -156,7 +154,7 @@ class Outbox:
         a "sent" mark on power loss only means a harmless resend of the same ids.
         """
         with self._lock:
-            conn = self.db.conn
+            conn = self.conn
             conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -169,7 +167,7 @@ class Outbox:
 
     def close(self) -> None:
         """Close the database connection."""
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self) -> Outbox:
         return self
@@ -250,7 +248,7 @@ class Outbox:
     def next_batch(self, limit: int) -> list[PendingStatement]:
         """The oldest pending statements, at most ``limit``."""
         with self._lock:
-            rows = self.db.execute(
+            rows = self.conn.execute(
                 "SELECT id, body, has_attachments FROM statements WHERE status = 'pending'"
                 " ORDER BY seq LIMIT ?",
                 (limit,),
@@ -260,7 +258,7 @@ class Outbox:
             ]
 
     def _attachments(self, sid: str) -> tuple[Attachment, ...]:
-        rows = self.db.execute(
+        rows = self.conn.execute(
             "SELECT usage_type, content_type, content, display FROM attachments"
             " WHERE statement_id = ? ORDER BY position",
             (sid,),
@@ -270,7 +268,7 @@ class Outbox:
     def get(self, statement_id: str) -> dict[str, Any] | None:
         """The stored row of one statement (body parsed), or None."""
         with self._lock:
-            rows = list(self.db.query("SELECT * FROM statements WHERE id = ?", [statement_id]))
+            rows = list(localdb.query(self.conn, "SELECT * FROM statements WHERE id = ?", [statement_id]))
         if not rows:
             return None
         row = rows[0]
@@ -281,11 +279,11 @@ class Outbox:
         """Statements per status, and the creation time of the oldest pending one."""
         with self._lock:
             result: dict[str, Any] = dict.fromkeys(STATUSES, 0)
-            for status, n in self.db.execute(
+            for status, n in self.conn.execute(
                 "SELECT status, count(*) FROM statements GROUP BY status"
             ).fetchall():
                 result[status] = n
-            oldest = self.db.execute(
+            oldest = self.conn.execute(
                 "SELECT min(created_at) FROM statements WHERE status = 'pending'"
             ).fetchone()[0]
         result["oldest_pending"] = oldest
@@ -296,7 +294,7 @@ class Outbox:
         with self._lock:
             return [
                 r[0]
-                for r in self.db.execute(
+                for r in self.conn.execute(
                     "SELECT id FROM statements WHERE status = ? ORDER BY seq", (status,)
                 ).fetchall()
             ]
@@ -305,9 +303,10 @@ class Outbox:
         """Quarantined and conflicting statements with the LRS's reason."""
         with self._lock:
             return list(
-                self.db.query(
+                localdb.query(
+                    self.conn,
                     "SELECT id, status, reason, attempts, last_attempt_at, has_attachments"
-                    " FROM statements WHERE status IN ('quarantined', 'conflict') ORDER BY seq"
+                    " FROM statements WHERE status IN ('quarantined', 'conflict') ORDER BY seq",
                 )
             )
 
@@ -320,7 +319,7 @@ class Outbox:
                 marks = ",".join("?" * len(chunk))
                 found += [
                     r[0]
-                    for r in self.db.execute(
+                    for r in self.conn.execute(
                         f"SELECT id FROM statements WHERE has_attachments = 1 AND id IN ({marks})"
                         " ORDER BY seq",
                         chunk,
@@ -333,7 +332,7 @@ class Outbox:
     def capability(self, endpoint: str) -> LrsCapability | None:
         """What was learned about the LRS at ``endpoint`` (None: nothing yet)."""
         with self._lock:
-            row = self.db.execute(
+            row = self.conn.execute(
                 "SELECT endpoint, multipart, learned_at, evidence FROM lrs_capabilities WHERE endpoint = ?",
                 (endpoint,),
             ).fetchone()

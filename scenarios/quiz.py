@@ -11,6 +11,11 @@ Each question's options are one labelled group: the widget carries the classes
 which the learner app's page script turns into ``role="radiogroup"``/``"group"`` with
 ``aria-labelledby`` (and one shared name for the radios: one tab stop, arrow keys inside).
 In a branching scenario, the feedback on a decision is shown above the next decision.
+
+With ``focus_feedback`` (the learner app), what follows an answer or a decision takes the
+keyboard focus instead of being a live region (read once, and Tab goes on from there): the
+widget showing it (the feedback, or the next decision when a decision has none) gets the
+class ``ftic-focus-N``, N growing with each one, which the page script turns into a focus move.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as widgets
-from markdown_it import MarkdownIt
 
 from .grading import AnswerEvent, BranchingRun, GradingError, choice_event, grade_choice
 from .model import Branching, Ending, MultipleChoice, Scenario, SingleChoice, Step
@@ -32,8 +36,10 @@ from .submit import SubmitButton
 AnswerCallback = Callable[[AnswerEvent], None]
 
 
-_md = MarkdownIt("commonmark", {"html": False})
+_md: Any = None  # markdown-it, imported on first need (learner kernels use the bank's renderings)
+_rendered: dict[str, str] = {}
 _ids = itertools.count(1)
+_focus_ids = itertools.count(1)
 
 
 def _prompt_id() -> str:
@@ -49,8 +55,39 @@ def _group(widget: widgets.Widget, prompt_id: str, *, radios: bool) -> widgets.W
 
 
 def markdown_html(text: str) -> str:
-    """Markdown to HTML, raw HTML escaped (scenario text is also checked to contain none)."""
-    return _md.render(text)
+    """Markdown to HTML, raw HTML escaped (scenario text is also checked to contain none).
+
+    Texts rendered beforehand (:func:`remember_rendered`: the shared checked bank carries
+    them) are not parsed again, so a learner kernel does not need the Markdown parser.
+    """
+    cached = _rendered.get(text)
+    if cached is not None:
+        return cached
+    global _md
+    if _md is None:
+        from markdown_it import MarkdownIt
+
+        _md = MarkdownIt("commonmark", {"html": False})
+    return str(_md.render(text))
+
+
+def markdown_texts(scenario: Scenario) -> list[str]:
+    """Every text of ``scenario`` that :class:`QuizWidget` shows as Markdown."""
+    texts = [scenario.situation]
+    if scenario.explanation:
+        texts.append(scenario.explanation)
+    question = scenario.question
+    if isinstance(question, Branching):
+        texts += [c.feedback for s in question.steps for c in s.choices if c.feedback]
+        texts += [e.feedback for e in question.endings]
+    else:
+        texts += [c.feedback for c in question.choices]
+    return texts
+
+
+def remember_rendered(rendered: dict[str, str]) -> None:
+    """Use these renderings (Markdown text → HTML) instead of parsing those texts again."""
+    _rendered.update(rendered)
 
 
 def sources_line(scenario: Scenario) -> str:
@@ -70,21 +107,29 @@ def _choice_label(single: bool, chosen: bool, correct: bool) -> str:
     return f"{mark} Il fallait aussi cocher :"
 
 
-def _status(text_html: str, ok: bool | None) -> str:
+def _status(text_html: str, ok: bool | None, *, live: bool = True) -> str:
     tone = {True: "ftic-ok", False: "ftic-ko", None: "ftic-info"}[ok]
-    return f'<div class="ftic-feedback {tone}" role="status" aria-live="polite">{text_html}</div>'
+    announce = ' role="status" aria-live="polite"' if live else ""
+    return f'<div class="ftic-feedback {tone}"{announce}>{text_html}</div>'
 
 
 class QuizWidget(widgets.VBox):
     """One scenario, answerable with the keyboard, graded in the kernel.
 
     ``heading_level``: the level of the scenario's title (1 when it is the page's heading).
+    ``focus_feedback``: what follows an answer takes the focus (see the module docstring).
     """
 
     def __init__(
-        self, scenario: Scenario, on_answer: AnswerCallback | None = None, *, heading_level: int = 2
+        self,
+        scenario: Scenario,
+        on_answer: AnswerCallback | None = None,
+        *,
+        heading_level: int = 2,
+        focus_feedback: bool = False,
     ) -> None:
         self.scenario = scenario
+        self.focus_feedback = focus_feedback
         self.on_answer = on_answer
         self.events: list[AnswerEvent] = []
         self.finished = False
@@ -107,6 +152,12 @@ class QuizWidget(widgets.VBox):
             self._show_choices(question)
 
     # -- reporting ---------------------------------------------------------
+    def _take_focus(self, target: widgets.DOMWidget) -> None:
+        """With ``focus_feedback``: ``target`` is what takes the focus now (class ``ftic-focus-N``)."""
+        if self.focus_feedback:
+            kept = [c for c in target._dom_classes if not c.startswith("ftic-focus-")]
+            target._dom_classes = (*kept, f"ftic-focus-{next(_focus_ids)}")
+
     def _report(self, event: AnswerEvent) -> None:
         self.events.append(event)
         if event.final:
@@ -179,8 +230,11 @@ class QuizWidget(widgets.VBox):
             for cid, fb, ok in grade.feedback
         )
         self.feedback.value = _status(
-            f"<p><strong>{verdict}</strong></p><ul>{items}</ul>{self._closing()}", grade.correct
+            f"<p><strong>{verdict}</strong></p><ul>{items}</ul>{self._closing()}",
+            grade.correct,
+            live=not self.focus_feedback,
         )
+        self._take_focus(self.feedback)
         self._report(choice_event(self.scenario, grade))
         return grade.correct
 
@@ -192,6 +246,7 @@ class QuizWidget(widgets.VBox):
                 f"<p><strong>Votre décision {len(self.run.choices)} :</strong></p>"
                 + markdown_html(choice_feedback),
                 None,
+                live=not self.focus_feedback,
             )
             if choice_feedback
             else ""
@@ -203,7 +258,9 @@ class QuizWidget(widgets.VBox):
             self.feedback.value = before + _status(
                 f"<p><strong>{verdict}</strong></p>{markdown_html(node.feedback)}{self._closing()}",
                 passed,
+                live=not self.focus_feedback,
             )
+            self._take_focus(self.feedback)
             return
         assert isinstance(node, Step)
         self.feedback.value = ""
@@ -222,6 +279,10 @@ class QuizWidget(widgets.VBox):
         _group(self.selector, prompt_id, radios=True)
         self.submit = SubmitButton("Continuer", self.take_decision)
         self.body.children = [self.step_feedback, prompt, self.selector, self.submit]
+        if before:
+            self._take_focus(self.step_feedback)
+        elif self.run.choices:  # a decision without feedback: the next decision
+            self._take_focus(prompt)
 
     def take_decision(self) -> None:
         """Take the selected choice of the current branching step."""

@@ -6,9 +6,8 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 DIRECTIVE_KEY = "dir"
@@ -71,11 +70,33 @@ class Registry(BaseModel):
         return doc.sections.get(section, "") if doc else ""
 
 
+BUNDLED_DATA = ("data/sources.yaml", "data/obligations.yaml")
+"""The package's data files the registry and the rules are read from."""
+
+_parsed: dict[str, Any] = {}
+
+
+def remember_bundled_data(parsed: dict[str, Any]) -> None:
+    """Use this content of :data:`BUNDLED_DATA` files (already parsed, e.g. by the server that
+    checked the bank) instead of parsing the YAML again: learner kernels need no YAML parser.
+    The models still validate it."""
+    _parsed.update({name: parsed[name] for name in BUNDLED_DATA if name in parsed})
+
+
+def bundled_data(name: str) -> Any:
+    """One of :data:`BUNDLED_DATA`, parsed (YAML parser imported only when needed)."""
+    if name not in _parsed:
+        import yaml
+
+        text = resources.files("scenarios").joinpath(name).read_text(encoding="utf-8")
+        _parsed[name] = yaml.safe_load(text)
+    return _parsed[name]
+
+
 @lru_cache(maxsize=1)
 def load_registry() -> Registry:
     """The bundled registry of citable sections."""
-    text = resources.files("scenarios").joinpath("data/sources.yaml").read_text(encoding="utf-8")
-    return Registry.model_validate(yaml.safe_load(text))
+    return Registry.model_validate(bundled_data("data/sources.yaml"))
 
 
 # --- Rules ------------------------------------------------------------------------------
@@ -204,5 +225,4 @@ class RuleBook(BaseModel):
 @lru_cache(maxsize=1)
 def load_rules() -> RuleBook:
     """The bundled list of rules (``data/obligations.yaml``)."""
-    text = resources.files("scenarios").joinpath("data/obligations.yaml").read_text(encoding="utf-8")
-    return RuleBook.model_validate(yaml.safe_load(text))
+    return RuleBook.model_validate(bundled_data("data/obligations.yaml"))

@@ -15,6 +15,10 @@ Attempts allowed: ``max_attempts`` plus one per grant (``formation-tic attempts 
 :class:`formation_tic.attempt_grants.Standing` counts them (the HR register uses the same).
 A locked-out person who comes back after a grant is taken to the welcome page of a new
 attempt (``granted``), the failed one closed.
+
+A trainer may remove or rename a scenario while an attempt that drew it is stored (the
+learner closed the tab, or comes back to a result): see :func:`stand_ins` for how such an
+attempt goes on and is graded (never a traceback, never a free pass).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import hmac
 import random
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -52,6 +57,54 @@ NOT_PASSED = "Le questionnaire doit être réussi avant de signer."
 
 class FlowError(Exception):
     """A transition not allowed from the current step; the message is French."""
+
+
+def stand_ins(attempt: AttemptProgress, bank: Mapping[str, Scenario], per_theme: int) -> dict[str, str]:
+    """For each scenario of ``attempt``'s draw gone from ``bank`` and not answered: its stand-in.
+
+    What a learner expects when a trainer removed or renamed a scenario of their stored draw:
+
+    * the quiz goes on, same length: each question gone and not answered yet is replaced by
+      another scenario of the bank, outside the draw, of a theme the draw is now short of
+      when there is one (a renamed scenario: its own theme, unless answered scenarios of
+      other themes are gone too, their themes being unknown then);
+    * nothing is lost: an answer already given stays, and counts, even if its scenario is
+      gone since (it was graded when given, reported to the LRS, and a finished attempt's
+      stored score stays the one shown);
+    * no free pass: the grade is always out of the whole draw (:attr:`LearnerFlow.grade`).
+      Grading on the scenarios left only would let someone pass with fewer right answers
+      than the pass mark asks of a full draw. If the bank has no scenario left to stand in
+      (smaller than one draw), the question counts as not answered.
+
+    The stand-ins are not stored: they are found again the same way on every visit (the same
+    shuffle, seeded by the registration), and an answer to a stand-in is stored under its
+    own id. Answers outside the stored draw can only be answers to stand-ins (the flow
+    takes an answer for the scenario shown only), so they are taken first, in the order
+    given: a learner who comes back finds the stand-ins already answered in their place.
+    """
+    answers = attempt.answers
+    missing = [sid for sid in attempt.scenario_ids if sid not in bank and sid not in answers]
+    if not missing:
+        return {}
+    drawn = set(attempt.scenario_ids)
+    earlier = [sid for sid in answers if sid not in drawn]
+    pool = sorted(sid for sid in bank if sid not in drawn)
+    random.Random(attempt.registration).shuffle(pool)  # before taking the earlier ones out: stable
+    pool = [sid for sid in pool if sid not in earlier]
+    per = Counter(bank[sid].theme for sid in attempt.scenario_ids if sid in bank)
+    found: dict[str, str] = {}
+    for sid in missing:
+        if earlier:
+            pick = earlier.pop(0)
+        elif pool:
+            pick = next((c for c in pool if per[bank[c].theme] < per_theme), pool[0])
+            pool.remove(pick)
+        else:
+            break
+        found[sid] = pick
+        if pick in bank:
+            per[bank[pick].theme] += 1
+    return found
 
 
 @dataclass(frozen=True)
@@ -149,9 +202,37 @@ class LearnerFlow:
         return shuffled(self.scenarios[scenario_id], self._current().registration)
 
     @property
+    def draw(self) -> list[str]:
+        """The current attempt's questions: as drawn, each one gone from the bank since and
+        not answered replaced by its stand-in (:func:`stand_ins`)."""
+        attempt = self._current()
+        found = stand_ins(attempt, self.scenarios, self.rules.per_theme)
+        return [found.get(sid, sid) for sid in attempt.scenario_ids]
+
+    @property
+    def replaced(self) -> int:
+        """Questions of the draw gone from the bank before being answered (stand-ins given)."""
+        attempt = self._current()
+        return sum(
+            1 for sid in attempt.scenario_ids if sid not in self.scenarios and sid not in attempt.answers
+        )
+
+    @property
+    def retired(self) -> int:
+        """Questions answered whose scenario is gone from the bank since (their answer counts)."""
+        attempt = self._current()
+        return sum(1 for sid in self.draw if sid not in self.scenarios and sid in attempt.answers)
+
+    def _next_id(self) -> str | None:
+        """The first question of the draw still to answer (one with no stand-in is skipped)."""
+        answers = self._current().answers
+        return next((s for s in self.draw if s not in answers and s in self.scenarios), None)
+
+    @property
     def position(self) -> int:
         """Number of scenarios answered in the current attempt."""
-        return self._current().position
+        answers = self._current().answers
+        return sum(1 for sid in self.draw if sid in answers)
 
     @property
     def total(self) -> int:
@@ -161,15 +242,28 @@ class LearnerFlow:
     @property
     def is_last(self) -> bool:
         """No scenario of the current attempt is left to answer."""
-        return self._current().next_scenario_id is None
+        return self._next_id() is None
 
     @property
     def grade(self) -> AttemptGrade:
-        """The current attempt graded from its stored answers."""
+        """The current attempt graded from its stored answers, out of the whole draw.
+
+        A scenario gone from the bank since it was drawn never raises (see :func:`stand_ins`):
+        the score is the right answers of :attr:`draw` (answers to scenarios gone since
+        included) out of the number drawn, so nobody passes with fewer right answers than
+        the pass mark asks of a full draw; a question with no stand-in counts as not
+        answered. The table by theme lists the scenarios still in the bank (a scenario gone
+        has no theme left to show: :attr:`retired` counts them).
+        """
         attempt = self._current()
-        ids = attempt.scenario_ids
-        themes = {sid: self.scenarios[sid].theme for sid in ids}
-        return grade_attempt(ids, attempt.answers, themes, self.rules.pass_mark)
+        ids = self.draw
+        known = [sid for sid in ids if sid in self.scenarios]
+        themes = {sid: self.scenarios[sid].theme for sid in known}
+        by_theme = grade_attempt(known, attempt.answers, themes, self.rules.pass_mark)
+        right = sum(1 for sid in ids if attempt.answers.get(sid))
+        return AttemptGrade(
+            right=right, total=len(ids), pass_mark=self.rules.pass_mark, themes=by_theme.themes
+        )
 
     @property
     def passed(self) -> bool:
@@ -376,7 +470,7 @@ class LearnerFlow:
         self._next()
 
     def _next(self) -> None:
-        sid = self._current().next_scenario_id
+        sid = self._next_id()
         if sid is None:
             self._finish()
         else:

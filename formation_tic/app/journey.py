@@ -129,9 +129,14 @@ class Journey:
                     ctx,
                     flow.attempt,
                     self._act(flow.begin_quiz),
+                    standing=flow.standing,
                     resuming=flow.resumed,
                     renew_reasons=flow.renew_reasons,
                     granted=flow.granted,
+                    draw=flow.draw,
+                    answered=flow.position,
+                    replaced=flow.replaced,
+                    retired=flow.retired,
                 )
             )
         elif step == "question":
@@ -141,7 +146,15 @@ class Journey:
             passed = flow.passed
             left = 0 if passed else flow.attempts_left
             self._show(
-                result_page(ctx, flow.grade, passed, left, self._act(flow.to_form), self._act(flow.retry))
+                result_page(
+                    ctx,
+                    flow.grade,
+                    passed,
+                    left,
+                    self._act(flow.to_form),
+                    self._act(flow.retry),
+                    retired=flow.retired,
+                )
             )
         elif step == "formulaire":
             assert flow.identity is not None

@@ -20,8 +20,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, cast
 
-from attest.directive import load_directive
-from attest.form import available_forms, load_form
+from attest.form import select_form
 from attest.store import AttestationStore
 from lrs_export.outbox import Outbox
 
@@ -30,7 +29,7 @@ from .identity import IdentificationError, identify
 from .journey import Journey, JourneyContext, book_chapters
 from .kernel_config import KernelSettings, load_kernel_settings
 from .progress import ProgressStore
-from .shared_bank import shared_graded_bank
+from .shared_bank import shared_content
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -43,16 +42,16 @@ BOOK_URL = "/livre/"
 def build_context(settings: KernelSettings) -> JourneyContext:
     """Load the bank and the form, open the stores; the key is read when the learner signs."""
     app, paths = settings.app, settings.paths
-    graded = shared_graded_bank(settings.bank, settings.profile, paths.bank_cache)  # never the practice set
-    scenarios = {s.id: s for s in graded}
+    content = shared_content(settings.bank, settings.profile, paths.bank_cache)  # never the practice set
+    scenarios = {s.id: s for s in content.scenarios}
     key = DeferredPrivateKey(paths.private_key, settings.attest.passphrase_bytes())
     cert = paths.certificate.read_bytes() if paths.certificate.exists() else None
     return JourneyContext(
         settings=app,
         scenarios=scenarios,
-        form=load_form(settings.attest.form_version),
-        forms=available_forms(),
-        directive=load_directive(settings.profile),
+        form=select_form(content.forms, settings.attest.form_version),
+        forms=content.forms,
+        directive=content.directive,
         progress=ProgressStore(paths.progress),
         outbox=Outbox(paths.outbox),
         store=AttestationStore(paths.attestations, busy_timeout=settings.attest.busy_timeout),

@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import sqlite_utils
-
 import localdb
 
 from .. import attempt_grants
@@ -94,17 +92,17 @@ class ProgressStore:
         conn = localdb.connect(
             self.path, busy_timeout=busy_timeout, synchronous="NORMAL", check_same_thread=False
         )
-        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
         self._lock = threading.RLock()
         with localdb.translated(self.path):
             for statement in SCHEMA.strip().split(";\n"):
                 if statement.strip():
-                    self.db.execute(statement)
-            attempt_grants.ensure_schema(self.db.conn)
+                    self.conn.execute(statement)
+            attempt_grants.ensure_schema(self.conn)
 
     def close(self) -> None:
         """Close the database connection."""
-        self.db.conn.close()
+        self.conn.close()
 
     def __enter__(self) -> ProgressStore:
         return self
@@ -117,7 +115,9 @@ class ProgressStore:
     def get(self, registration: str) -> AttemptProgress | None:
         """One attempt, or None."""
         with self._lock:
-            rows = list(self.db.query("SELECT * FROM attempts WHERE registration = ?", [registration]))
+            rows = list(
+                localdb.query(self.conn, "SELECT * FROM attempts WHERE registration = ?", [registration])
+            )
         return AttemptProgress.from_row(rows[0]) if rows else None
 
     def attempts(self, employee_number: str, directive_version: str | None = None) -> list[AttemptProgress]:
@@ -128,7 +128,7 @@ class ProgressStore:
             sql += " AND directive_version = ?"
             params.append(directive_version)
         with self._lock:
-            rows = list(self.db.query(sql + " ORDER BY started_at, rowid", params))
+            rows = list(localdb.query(self.conn, sql + " ORDER BY started_at, rowid", params))
         return [AttemptProgress.from_row(r) for r in rows]
 
     def latest(self, employee_number: str, directive_version: str) -> AttemptProgress | None:
@@ -139,7 +139,7 @@ class ProgressStore:
     def standing(self, employee_number: str, directive_version: str, max_attempts: int) -> Standing:
         """Attempts used and granted; locked out or not (:mod:`formation_tic.attempt_grants`)."""
         with self._lock:
-            return attempt_grants.standing_of(self.db.conn, employee_number, directive_version, max_attempts)
+            return attempt_grants.standing_of(self.conn, employee_number, directive_version, max_attempts)
 
     # --- writing -----------------------------------------------------------------------
 
@@ -155,7 +155,7 @@ class ProgressStore:
         """Record a new attempt with its draw."""
         now = _now()
         with self._lock:
-            self.db.execute(
+            self.conn.execute(
                 "INSERT INTO attempts (registration, employee_number, directive_version, attempt_no,"
                 " scenario_ids, state, started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
@@ -183,7 +183,7 @@ class ProgressStore:
         """
         now = _now()
         with self._lock:
-            conn = self.db.conn
+            conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
                 latest = conn.execute(
@@ -221,7 +221,7 @@ class ProgressStore:
     def record_answer(self, registration: str, scenario_id: str, correct: bool) -> AttemptProgress:
         """Store the final grade of one scenario (the first one counts; a resend is ignored)."""
         with self._lock:
-            conn = self.db.conn
+            conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
                 row = conn.execute(
@@ -253,7 +253,7 @@ class ProgressStore:
     ) -> None:
         """Move an attempt to ``state`` (score and attestation id kept unless given)."""
         with self._lock:
-            self.db.execute(
+            self.conn.execute(
                 "UPDATE attempts SET state = ?, score = COALESCE(?, score),"
                 " attestation_id = COALESCE(?, attestation_id), updated_at = ? WHERE registration = ?",
                 [state, score, attestation_id, _now(), registration],

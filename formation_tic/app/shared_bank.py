@@ -1,14 +1,18 @@
-"""The graded bank, checked once and shared by every learner kernel.
+"""The graded bank and the course's fixed content, checked once and shared by every kernel.
 
 Checking the bank (YAML, schema, MyST markup of every text, the profile's placeholders)
 costs each kernel most of a second and several megabytes of parsers. The first process that
 loads it (``serve`` at startup, or the first kernel after a trainer changed a file) writes
 the result, rendered with the profile, to :attr:`DataPaths.bank_cache` (mode 0600: it holds
-the graded answers); the other kernels read that file and validate it with the same model.
+the graded answers); the other kernels read that file and validate it with the same models.
 
-The file names what it was made from (each bank file's size and modification time, the
-profile's, the rules' and the package version): when any of these changes, the next kernel
-checks the bank again, so a corrected or broken scenario is seen exactly as before.
+The file also holds what kernels would otherwise parse themselves: the HTML of every
+Markdown text of the bank, the sources and rules registries, every version of the engagement
+form and the directive's identity. A learner kernel then needs neither a Markdown nor a YAML
+parser. The file names what it was made from (each bank file's size and modification time,
+the profile's, the rules', the forms' and the package version): when any of these changes,
+the next kernel checks everything again, so a corrected or broken file is seen exactly as
+before.
 """
 
 from __future__ import annotations
@@ -16,18 +20,33 @@ from __future__ import annotations
 import json
 import logging
 import os
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from attest.directive import DirectiveInfo
+from attest.errors import FormError
+from attest.form import FORMS_PACKAGE_DIR, FormContent
 from scenarios.model import Scenario
+from scenarios.quiz import markdown_html, markdown_texts, remember_rendered
+from scenarios.sources import BUNDLED_DATA, bundled_data, remember_bundled_data
 
 logger = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
-_RULE_FILES = ("data/sources.yaml", "data/obligations.yaml", "profiles/cisss-laurentides.yaml")
+CACHE_FORMAT = 3
+_RULE_FILES = (*BUNDLED_DATA, "profiles/cisss-laurentides.yaml")
+
+
+@dataclass(frozen=True)
+class SharedContent:
+    """What every learner page shows: the graded bank, the form's versions, the directive."""
+
+    scenarios: list[Scenario]
+    forms: list[FormContent]
+    directive: DirectiveInfo
 
 
 def _stat(path: Path) -> list[Any]:
@@ -38,38 +57,61 @@ def _stat(path: Path) -> list[Any]:
     return [str(path), st.st_size, st.st_mtime_ns]
 
 
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
+
+
 def bank_fingerprint(bank: Path, profile: Path | None) -> list[Any]:
-    """What the checked bank depends on: its files, the profile, the rules, the version."""
+    """What the shared content depends on: its files, the profile, the rules, the forms, the version."""
     import formation_tic
 
     package = Path(str(resources.files("scenarios")))
-    if bank.is_dir():
-        files = sorted(p for p in bank.rglob("*") if p.suffix in {".yaml", ".yml"} and p.is_file())
-    else:
-        files = [bank]
+    forms = Path(str(resources.files("attest").joinpath(FORMS_PACKAGE_DIR)))
     return [
         CACHE_FORMAT,
         formation_tic.__version__,
         str(profile) if profile is not None else None,
         *(_stat(package / name) for name in _RULE_FILES),
         _stat(profile) if profile is not None else None,
-        [_stat(p) for p in files],
+        [_stat(p) for p in (_files(bank) if bank.is_dir() else [bank])],
+        [_stat(p) for p in _files(forms)],
     ]
 
 
-def _read(cache: Path, fingerprint: list[Any]) -> list[Scenario] | None:
+def _read(cache: Path, fingerprint: list[Any]) -> SharedContent | None:
     try:
         data = json.loads(cache.read_text(encoding="utf-8"))
         if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
             return None
-        return [Scenario.model_validate(item) for item in data["scenarios"]]
+        rendered, bundled = data["rendered"], data["bundled"]
+        if not isinstance(rendered, dict) or not all(isinstance(v, str) for v in rendered.values()):
+            return None
+        if not isinstance(bundled, dict) or set(bundled) != set(BUNDLED_DATA):
+            return None
+        remember_bundled_data(bundled)  # the same files' content (fingerprint): rules validate from it
+        content = SharedContent(
+            scenarios=[Scenario.model_validate(item) for item in data["scenarios"]],
+            forms=[FormContent.model_validate(item) for item in data["forms"]],
+            directive=DirectiveInfo.model_validate(data["directive"]),
+        )
+        if not content.forms:
+            return None
+        remember_rendered(rendered)
+        return content
     except (OSError, ValueError, KeyError, TypeError, ValidationError):
         return None
 
 
-def _write(cache: Path, fingerprint: list[Any], scenarios: list[Scenario]) -> None:
+def _write(cache: Path, fingerprint: list[Any], content: SharedContent) -> None:
     """Write the file atomically (a reader sees the old file or the new one, never half)."""
-    data = {"fingerprint": fingerprint, "scenarios": [s.model_dump(mode="json") for s in scenarios]}
+    data = {
+        "fingerprint": fingerprint,
+        "scenarios": [s.model_dump(mode="json") for s in content.scenarios],
+        "rendered": {text: markdown_html(text) for s in content.scenarios for text in markdown_texts(s)},
+        "bundled": {name: bundled_data(name) for name in BUNDLED_DATA},
+        "forms": [f.model_dump(mode="json") for f in content.forms],
+        "directive": content.directive.model_dump(mode="json"),
+    }
     tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -82,23 +124,36 @@ def _write(cache: Path, fingerprint: list[Any], scenarios: list[Scenario]) -> No
         tmp.unlink(missing_ok=True)
 
 
-def shared_graded_bank(bank: Path, profile: Path | None, cache: Path) -> list[Scenario]:
-    """The graded scenarios (never the practice set), rendered with the profile.
+def shared_content(bank: Path, profile: Path | None, cache: Path) -> SharedContent:
+    """The graded scenarios (never the practice set) rendered with the profile, the bundled
+    form's versions and the directive's identity.
 
     Read from ``cache`` when it was made from the same files; otherwise checked and loaded
-    like :func:`scenarios.bank.load_graded_bank` (same errors: ``BankError``,
-    ``ProfileError``), then written to ``cache`` for the next kernels.
+    like :func:`scenarios.bank.load_graded_bank`, :func:`attest.form.available_forms` and
+    :func:`attest.directive.load_directive` (same errors: ``BankError``, ``ProfileError``,
+    ``FormError``), then written to ``cache`` for the next kernels.
     """
     fingerprint = bank_fingerprint(bank, profile)  # before reading: a change meanwhile shows next time
-    scenarios = _read(cache, fingerprint)
-    if scenarios is not None:
-        return scenarios
+    content = _read(cache, fingerprint)
+    if content is not None:
+        return content
+    from attest.directive import load_directive
+    from attest.form import available_forms
     from scenarios.bank import load_graded_bank
     from scenarios.profile import load_profile
 
-    scenarios = load_graded_bank([bank], load_profile(profile))
-    _write(cache, fingerprint, scenarios)
-    return scenarios
+    content = SharedContent(
+        scenarios=load_graded_bank([bank], load_profile(profile)),
+        forms=available_forms(),
+        directive=load_directive(profile),
+    )
+    _write(cache, fingerprint, content)
+    return content
+
+
+def shared_graded_bank(bank: Path, profile: Path | None, cache: Path) -> list[Scenario]:
+    """The graded scenarios of :func:`shared_content`."""
+    return shared_content(bank, profile, cache).scenarios
 
 
 def warm_shared_bank(bank: Path, profile: Path | None, cache: Path) -> bool:
@@ -108,8 +163,8 @@ def warm_shared_bank(bank: Path, profile: Path | None, cache: Path) -> bool:
     « momentanément indisponible » message and the server's log names the problems, as before.
     """
     try:
-        shared_graded_bank(bank, profile, cache)
-    except ValueError as exc:  # BankError, ProfileError
+        shared_content(bank, profile, cache)
+    except (ValueError, FormError) as exc:  # BankError, ProfileError, FormError
         problems = getattr(exc, "problems", [])
         logger.warning("banque de scénarios inutilisable : %s %s", exc, [str(p) for p in problems[:5]])
         return False

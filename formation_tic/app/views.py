@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as w
 
+from formation_tic.attempt_grants import Standing
 from scenarios.grading import AnswerEvent, AttemptGrade
 from scenarios.model import THEME_LABELS, Scenario
 from scenarios.quiz import QuizWidget
@@ -59,18 +60,81 @@ class IdentificationView:
         self.error.value = alert(message)
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def _attempts_line(attempt: AttemptProgress, standing: Standing) -> str:
+    """What happens after this attempt if it fails, as the person stands (grants included)."""
+    left = standing.left
+    others = f"il vous reste {left} essai{_plural(left, '', 's')} après celui-ci"
+    if attempt.attempt_no > standing.max_attempts:
+        planned = _plural(
+            standing.max_attempts, "de l'essai prévu", f"des {standing.max_attempts} essais prévus"
+        )
+        granted = f"Cet essai vous a été accordé en plus {planned}"
+        if left > 0:
+            return f"{granted} ; s'il n'est pas réussi, {others}."
+        return (
+            f"{granted} : s'il n'est pas réussi, communiquez de nouveau avec votre gestionnaire ou "
+            "avec les ressources humaines."
+        )
+    if left > 0:
+        return f"Si vous n'y arrivez pas, vous pouvez recommencer avec de nouvelles questions : {others}."
+    return (
+        "C'est votre dernier essai : s'il n'est pas réussi, votre gestionnaire ou les ressources "
+        "humaines pourront vous en accorder un autre."
+    )
+
+
+def _bank_changed(replaced: int, retired: int, total: int) -> str:
+    """Scenarios of a quiz under way removed from the bank since it was drawn (see flow.stand_ins)."""
+    said = []
+    if replaced:
+        said.append(
+            "Une mise en situation de votre questionnaire a été retirée par l'équipe de formation "
+            "avant que vous y répondiez : une autre la remplace."
+            if replaced == 1
+            else f"{replaced} mises en situation de votre questionnaire ont été retirées par l'équipe "
+            "de formation avant que vous y répondiez : d'autres les remplacent."
+        )
+    if retired:
+        said.append(
+            "Une mise en situation à laquelle vous avez déjà répondu a été retirée depuis : votre "
+            "réponse est conservée et compte dans votre note."
+            if retired == 1
+            else f"{retired} mises en situation auxquelles vous avez déjà répondu ont été retirées "
+            "depuis : vos réponses sont conservées et comptent dans votre note."
+        )
+    said.append(f"Votre questionnaire compte toujours {total} mises en situation.")
+    return f'<p class="ftic-bank-changed">{" ".join(said)}</p>'
+
+
 def welcome_page(
     ctx: JourneyContext,
     attempt: AttemptProgress,
     on_start: Callable[[], None],
     *,
+    standing: Standing,
     resuming: bool = False,
     renew_reasons: Sequence[str] = (),
     granted: bool = False,
+    draw: Sequence[str] | None = None,
+    answered: int | None = None,
+    replaced: int = 0,
+    retired: int = 0,
 ) -> Page:
-    """What the training holds; « Commencer » (or « Reprendre ») the quiz."""
-    total = len(attempt.scenario_ids)
-    themes = len({ctx.scenarios[s].theme for s in attempt.scenario_ids})
+    """What the training holds; « Commencer » (or « Reprendre ») the quiz.
+
+    ``standing``: the person's attempts (grants included), for what follows a failure.
+    ``draw`` and ``answered``: the attempt's questions and how many are answered, as the flow
+    sees them (stand-ins for scenarios gone from the bank); ``replaced`` and ``retired``: how
+    many of its scenarios are gone from the bank, unanswered or answered (said on resuming).
+    """
+    questions = list(attempt.scenario_ids if draw is None else draw)
+    done = attempt.position if answered is None else answered
+    total = len(questions)
+    themes = len({ctx.scenarios[s].theme for s in questions if s in ctx.scenarios})
     parts = [
         "<h1>Ce qui vous attend</h1>",
         f'<p class="ftic-who">Numéro d\'employé : <strong>{esc(attempt.employee_number)}</strong></p>',
@@ -86,15 +150,16 @@ def welcome_page(
     if resuming:
         parts.append(
             f'<p class="ftic-resume"><strong>Bon retour!</strong> Vous reprenez le questionnaire '
-            f"à la question {attempt.position + 1} sur {total}.</p>"
+            f"à la question {done + 1} sur {total}.</p>"
         )
+        if replaced or retired:
+            parts.append(_bank_changed(replaced, retired, total))
     parts.append(
         "<ol>"
         f"<li>Un questionnaire de {total} mises en situation, sur {themes} thèmes de la directive. "
         "Après chaque réponse, vous voyez pourquoi, avec les sections de la directive à l'appui.</li>"
         f"<li>Votre résultat : il faut au moins {pct(ctx.settings.pass_mark)} pour réussir. "
-        f"Vous pouvez recommencer avec de nouvelles questions (jusqu'à "
-        f"{ctx.settings.max_attempts} essais).</li>"
+        f"{_attempts_line(attempt, standing)}</li>"
         "<li>Une fois le questionnaire réussi, vous signez le formulaire d'engagement et recevez "
         "un accusé de réception avec un code de vérification.</li>"
         "</ol><p>Comptez environ 20 minutes. Vous pouvez fermer la page et revenir plus tard : "
@@ -111,7 +176,12 @@ def welcome_page(
 
 
 class QuestionView:
-    """One scenario of the quiz (graded in the kernel), then a button to go on."""
+    """One scenario of the quiz (graded in the kernel), then a button to go on.
+
+    The feedback on each answer (or decision) takes the keyboard focus (``focus_feedback``
+    of :class:`~scenarios.quiz.QuizWidget`): the button pressed is gone or disabled then, and
+    Tab goes on from the feedback to « Question suivante » or to the next decision.
+    """
 
     def __init__(
         self, scenario: Scenario, number: int, total: int, on_answer: Callable[[AnswerEvent], None]
@@ -123,7 +193,7 @@ class QuestionView:
             f'aria-label="Progression : question {number} sur {total}"></progress>'
         )
         self.next_area = w.VBox()
-        self.quiz = QuizWidget(scenario, on_answer=on_answer, heading_level=1)
+        self.quiz = QuizWidget(scenario, on_answer=on_answer, heading_level=1, focus_feedback=True)
         self.page = Page(
             2, "question", [progress, self.quiz, self.next_area], note=f"Question {number} sur {total}"
         )
@@ -141,8 +211,14 @@ def result_page(
     attempts_left: int,
     on_form: Callable[[], None],
     on_retry: Callable[[], None],
+    *,
+    retired: int = 0,
 ) -> Page:
-    """The score, each theme's result, chapters to review; then the form or a retry."""
+    """The score, each theme's result, chapters to review; then the form or a retry.
+
+    ``retired``: answers counted in the score whose scenario is gone from the bank since
+    (they have no theme left to show in the table; see :func:`formation_tic.app.flow.stand_ins`).
+    """
     rows = []
     review = []
     for result in grade.themes:
@@ -171,6 +247,18 @@ def result_page(
         '<thead><tr><th scope="col">Thème</th><th scope="col">Bonnes réponses</th>'
         '<th scope="col">Bilan</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>",
     ]
+    if retired:
+        parts.append(
+            '<p class="ftic-retired">'
+            + (
+                "Votre note compte aussi une réponse à une mise en situation retirée depuis par "
+                "l'équipe de formation : elle n'apparaît pas dans le tableau par thème."
+                if retired == 1
+                else f"Votre note compte aussi {retired} réponses à des mises en situation retirées "
+                "depuis par l'équipe de formation : elles n'apparaissent pas dans le tableau par thème."
+            )
+            + "</p>"
+        )
     if review:
         parts.append(
             "<h2>À revoir</h2><p>Ces chapitres du livre expliquent les thèmes à revoir :</p>"

@@ -126,6 +126,8 @@ def verify_cmd(
     against_lrs: bool,
 ) -> None:
     """Vérifier chaque signature et le chaînage ; code de sortie 1 à la moindre anomalie."""
+    from ..hr.wording import plural  # lazily: HR's wording only, not HR's register
+
     settings = settings_of(ctx)
     keys = verification_keys(settings, public_keys)
     try:
@@ -137,7 +139,7 @@ def verify_cmd(
         report = verify_store(store, keys, parsed)
     witness = _compare_with_lrs(settings, store) if against_lrs else None
     if report.ok:
-        click.echo(f"Registre intègre : {report.count} enregistrement(s), aucune anomalie.")
+        click.echo(f"Registre intègre : {plural(report.count, 'enregistrement')}, aucune anomalie.")
         if report.head_seq is not None:
             click.echo(
                 f"Tête de chaîne à noter : {report.head_seq}:{report.head_hash} "
@@ -145,7 +147,9 @@ def verify_cmd(
             )
     else:
         click.echo(
-            f"ANOMALIES : {len(report.findings)} problème(s) sur {report.count} enregistrement(s).", err=True
+            f"ANOMALIES : {plural(len(report.findings), 'problème')} "
+            f"sur {plural(report.count, 'enregistrement')}.",
+            err=True,
         )
         for finding in report.findings:
             click.echo(f"- {finding}", err=True)
@@ -178,15 +182,20 @@ def _compare_with_lrs(settings: Settings, store: Path) -> WitnessReport:
 
 def _show_witness(witness: WitnessReport) -> None:
     """The comparison with the LRS: anomalies on standard error, notes on standard output."""
+    from ..hr.wording import agree, plural
+
     known = f"jusqu'au n° {witness.lrs_head}" if witness.lrs_head is not None else "sans aucune position"
     if witness.ok:
+        matched = (
+            f"{plural(witness.matched, 'enregistrement')} {agree(witness.matched, 'concorde', 'concordent')}"
+        )
         click.echo(
-            f"Témoin externe (LRS) : {witness.matched} enregistrement(s) concordent avec le LRS, "
-            f"qui connaît le registre {known} ; aucune anomalie."
+            f"Témoin externe (LRS) : {matched} avec le LRS, qui connaît le registre {known} ; "
+            "aucune anomalie."
         )
     else:
         click.echo(
-            f"ANOMALIES (comparaison avec le LRS) : {len(witness.anomalies)} problème(s) ; "
+            f"ANOMALIES (comparaison avec le LRS) : {plural(len(witness.anomalies), 'problème')} ; "
             f"le LRS connaît le registre {known}, le registre s'arrête au n° {witness.register_head}.",
             err=True,
         )
@@ -265,8 +274,10 @@ def show_cmd(
         click.echo(f"Accusé de réception écrit : {receipt}")
     click.echo("Signature valide et chaînage intact pour cet enregistrement.")
     if not report.ok:
+        from ..hr.wording import plural
+
         click.echo(
-            f"Attention : {len(report.findings)} anomalie(s) ailleurs dans le registre "
+            f"Attention : {plural(len(report.findings), 'anomalie')} ailleurs dans le registre "
             "(voir « formation-tic attest verify »).",
             err=True,
         )

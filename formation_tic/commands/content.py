@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from attest import fr_ca
 from scenarios.audit import ExamRules, audit, render_text, to_json
 from scenarios.bank import BankError, render_scenario
 from scenarios.build import BuildError, build
@@ -31,6 +32,8 @@ def scenarios_group() -> None:
 @click.pass_context
 def check_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Vérifier les scénarios (défaut : la banque configurée). Code de sortie 1 si un problème."""
+    from ..hr.wording import plural  # lazily: HR's wording only, not HR's register
+
     settings = settings_of(ctx)
     targets = list(paths) or [settings.bank]
     with cli_errors():
@@ -43,13 +46,13 @@ def check_command(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     files = len({p.path for p in result.problems} | {s.path for s in result.scenarios})
     if result.problems:
         click.echo(
-            f"{len(result.problems)} problème(s) dans {len({p.path for p in result.problems})} "
-            f"fichier(s) sur {files}.",
+            f"{plural(len(result.problems), 'problème')} dans "
+            f"{plural(len({p.path for p in result.problems}), 'fichier')} sur {fr_ca.integer(files)}.",
             err=True,
         )
         raise SystemExit(1)
-    more = f", {len(result.warnings)} avertissement(s)" if result.warnings else ""
-    click.echo(f"{len(result.scenarios)} scénario(s) valide(s){more}.", err=True)
+    more = f", {plural(len(result.warnings), 'avertissement')}" if result.warnings else ""
+    click.echo(f"{plural(len(result.scenarios), 'scénario valide', 'scénarios valides')}{more}.", err=True)
 
 
 @scenarios_group.command("audit")
@@ -103,8 +106,10 @@ def audit_command(
     if not result.ok:
         for problem in result.problems:
             click.echo(str(problem), err=True)
+        from ..hr.wording import plural
+
         raise click.ClickException(
-            f"audit impossible : {len(result.problems)} problème(s) dans les scénarios "
+            f"audit impossible : {plural(len(result.problems), 'problème')} dans les scénarios "
             "(voir « formation-tic scenarios check »)"
         )
     bank = [render_scenario(s.scenario, profile) for s in result.scenarios]
@@ -151,8 +156,10 @@ def build_command(ctx: click.Context, bank_paths: tuple[Path, ...]) -> None:
     except BankError as exc:
         for problem in exc.problems:
             click.echo(str(problem))
+        from ..hr.wording import plural
+
         raise click.ClickException(
-            f"construction refusée : {len(exc.problems)} problème(s) dans les scénarios "
+            f"construction refusée : {plural(len(exc.problems), 'problème')} dans les scénarios "
             "(voir « formation-tic scenarios check »)"
         ) from None
     except BuildError as exc:
@@ -176,5 +183,9 @@ def build_book(settings: Settings, bank_paths: list[Path] | None = None) -> Path
         progress=lambda m: click.echo(m, err=True),
         output_dir=paths.book_output,
     )
-    click.echo(f"{len(result.scenarios)} scénarios, {len(result.notebooks)} carnets.", err=True)
+    from ..hr.wording import plural
+
+    click.echo(
+        f"{plural(len(result.scenarios), 'scénario')}, {plural(len(result.notebooks), 'carnet')}.", err=True
+    )
     return result.html_dir

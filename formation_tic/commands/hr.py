@@ -33,7 +33,7 @@ from ..hr.register import Register, RegisterFilters, build_register, members
 from ..hr.report_html import describe_filters, render_items_html, render_report_html
 from ..hr.roster import import_roster
 from ..hr.summary import summary_table
-from ..hr.wording import plural
+from ..hr.wording import agree, plural
 from ..settings import Settings
 from .common import CliError, cli_errors, settings_of
 
@@ -208,19 +208,23 @@ def roster_import(
             fmt += f", fins de ligne {report.line_endings}"
     click.echo(f"Fichier lu : {fmt}.")
     click.echo(
-        f"{report.rows_read} ligne(s) lue(s) : {report.inserted} ajoutée(s), "
-        f"{report.updated} mise(s) à jour, "
-        f"{report.unchanged} inchangée(s), {len(report.rejected)} refusée(s)."
+        f"{plural(report.rows_read, 'ligne lue', 'lignes lues')} : {plural(report.inserted, 'ajoutée')}, "
+        f"{plural(report.updated, 'mise à jour', 'mises à jour')}, "
+        f"{plural(report.unchanged, 'inchangée')}, {plural(len(report.rejected), 'refusée')}."
     )
     if report.blank_lines:
-        click.echo(f"{report.blank_lines} ligne(s) vide(s) ignorée(s).")
+        click.echo(f"{plural(report.blank_lines, 'ligne vide ignorée', 'lignes vides ignorées')}.")
     if complete and report.departures_withheld:
+        withheld = report.departures_withheld
+        would = agree(withheld, "l'aurait", "l'auraient")
         click.echo(
-            f"Aucune personne marquée comme partie : {report.departures_withheld} l'auraient été, "
+            f"Aucune personne marquée comme partie : {fr_ca.integer(withheld)} {would} été, "
             "mais des lignes sont refusées (corrigez-les, ou --complete-despite-rejects)."
         )
     elif complete:
-        click.echo(f"{report.marked_left} personne(s) absente(s) du fichier marquée(s) comme parties.")
+        people = plural(report.marked_left, "personne absente", "personnes absentes")
+        marked = agree(report.marked_left, "marquée comme partie", "marquées comme parties")
+        click.echo(f"{people} du fichier {marked}.")
     if not report.written:
         click.echo("Rien n'a été écrit dans la base du personnel (mode --strict).", err=True)
     for warning in report.warnings:
@@ -231,7 +235,8 @@ def roster_import(
             click.echo(f"  {error}", err=True)
         if len(report.rejected) > 50:
             click.echo(
-                f"  … et {len(report.rejected) - 50} autre(s) (option --errors pour la liste complète).",
+                f"  … et {plural(len(report.rejected) - 50, 'autre')} "
+                "(option --errors pour la liste complète).",
                 err=True,
             )
     if errors_path is not None:

@@ -101,7 +101,10 @@ def flush(ctx: click.Context) -> None:
     with cli_errors(), _outbox(ctx) as outbox:
         total = outbox.counts()["pending"]
         if not settings.configured:
-            click.echo(f"Aucun LRS configuré : {total} énoncé(s) restent en attente.")
+            from ..hr.wording import agree, plural
+
+            waiting = agree(total, "reste", "restent")
+            click.echo(f"Aucun LRS configuré : {plural(total, 'énoncé')} {waiting} en attente.")
             return
         with (
             Sender(outbox, settings) as sender,
@@ -151,10 +154,13 @@ def pull(
         report = pull_statements(
             client, settings_of(ctx).paths.statements, since=since, filters=filters or None
         )
+    from ..hr.wording import agree, plural
+
     reprise = " (reprise d'un import interrompu)" if report.resumed else ""
+    # « Importés : N » with a plain space: scripts (and tests) read that count.
     click.echo(
-        f"Importés : {report.fetched} énoncé(s), dont {report.new} nouveau(x),"
-        f" en {report.pages} page(s){reprise}."
+        f"Importés : {report.fetched} {agree(report.fetched, 'énoncé')}, dont "
+        f"{plural(report.new, 'nouveau', 'nouveaux')}, en {plural(report.pages, 'page')}{reprise}."
     )
 
 

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 import click
 
+from attest import fr_ca
+
 from ..lti.keys import create_tool_key, load_tool_key
 from ..lti.store import LtiStore
 from ..lti.tool import ToolUrls
@@ -116,10 +118,13 @@ def lti_config(ctx: click.Context) -> None:
     with cli_errors():
         platforms = settings.lti.registrations()
     if platforms:
+        from ..hr.wording import agree
+
         click.echo("Plateformes inscrites :")
         for p in platforms:
             deployments = ", ".join(p.deployment_ids)
-            click.echo(f"  - {p.label} : client {p.client_id}, déploiement(s) {deployments}")
+            word = agree(len(p.deployment_ids), "déploiement")
+            click.echo(f"  - {p.label} : client {p.client_id}, {word} {deployments}")
     else:
         click.echo("Aucune plateforme inscrite pour l'instant.")
     path = settings.paths.lti_tool_key
@@ -149,9 +154,11 @@ def lti_scores(ctx: click.Context, show_all: bool) -> None:
     with cli_errors(), LtiStore(path) as store:
         counts = store.counts()
         scores = store.scores()
+    from ..hr.wording import plural
+
     click.echo(
-        f"Notes : {counts['sent']} transmise(s), {counts['pending']} en attente,"
-        f" {counts['refused']} refusée(s)."
+        f"Notes : {plural(counts['sent'], 'transmise')}, {fr_ca.integer(counts['pending'])} en attente,"
+        f" {plural(counts['refused'], 'refusée')}."
     )
     labels = {"failed": "échec", "passed": "réussite", "signed": "engagement signé"}
     for score in scores:
@@ -160,5 +167,5 @@ def lti_scores(ctx: click.Context, show_all: bool) -> None:
         detail = f" — {score['last_error']}" if score["last_error"] else ""
         click.echo(
             f"  n° {score['seq']} {labels.get(score['kind'], score['kind'])} : {score['status']},"
-            f" {score['attempts']} essai(s){detail}"
+            f" {plural(score['attempts'], 'essai')}{detail}"
         )

@@ -6,6 +6,11 @@ XLSX (openpyxl, write-only): every cell typed as text or number explicitly (open
 would otherwise store a string starting with ``=`` as a formula), an autofilter on the
 header and the header row frozen.
 
+The last columns say what the report flags about the quiz attempts: « Essais épuisés »
+(« oui » when every allowed attempt failed, the report's « — essais épuisés »; see
+:mod:`.attempts_view`) and « Essais supplémentaires accordés » (how many, as listed in the
+report's section of that name; the grants' reasons stay out of these files).
+
 Dates in the data columns stay ISO 8601 (``2023-05-05``, sortable and read as dates by Excel);
 their headers say so (« (AAAA-MM-JJ) »). Sentences (the reminder's reason, the footer) are
 written for people with :mod:`attest.fr_ca` and :mod:`.wording`.
@@ -47,6 +52,15 @@ def _date(value: str | None) -> str | None:
     return value[:10] if value else None
 
 
+ATTEMPT_COLUMNS: Final[list[Column]] = [
+    ("Essais épuisés", lambda r: "oui" if r.locked_out else None),
+    ("Essais supplémentaires accordés", lambda r: r.attempts_granted or None),
+]
+"""What the report says about the quiz attempts, last in the register and reminder files:
+« oui » for a person locked out (the report's « — essais épuisés »), the number of extra
+attempts granted (the report's « Essais supplémentaires accordés »); empty otherwise."""
+
+
 REGISTER_COLUMNS: Final[list[Column]] = [
     ("Matricule", lambda r: r.employee_number),
     ("Nom", lambda r: r.last_name),
@@ -68,6 +82,7 @@ REGISTER_COLUMNS: Final[list[Column]] = [
     ("Dernière activité (AAAA-MM-JJ)", lambda r: _date(r.last_activity)),
     ("Jours de retard", lambda r: r.days_late),
     ("Date d'embauche à vérifier", lambda r: "oui" if hire_date_to_check(r.days_late) else None),
+    *ATTEMPT_COLUMNS,
 ]
 """Columns of the register files (French headers)."""
 
@@ -86,6 +101,7 @@ REMINDER_COLUMNS: Final[list[Column]] = [
     ("Matricule du gestionnaire", lambda r: r.manager_number),
     ("Nom du gestionnaire", lambda r: r.manager_last_name),
     ("Prénom du gestionnaire", lambda r: r.manager_first_name),
+    *ATTEMPT_COLUMNS,
 ]
 """Columns of the reminder list (mail merge)."""
 

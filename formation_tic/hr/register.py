@@ -54,6 +54,7 @@ from . import status_sql as S
 from .db import connect_hr
 from .errors import HrError
 from .roster import ensure_schema
+from .wording import agree, plural
 
 SNAPSHOT_COLUMNS = (
     "seq",
@@ -187,6 +188,9 @@ class RegisterRow(NamedTuple):
     """Every allowed attempt failed (« essais épuisés », :data:`status_sql.LOCKED_OUT`): only a
     grant (``formation-tic attempts grant``) opens another. The same rule as the learner app
     (:class:`formation_tic.attempt_grants.Standing`); the current state, whatever ``as_of``."""
+    attempts_granted: int = 0
+    """Extra attempts granted to the person for the current directive version (one per grant
+    listed in :attr:`Register.grants`); the current state, whatever ``as_of``."""
 
 
 class Register(BaseModel):
@@ -409,7 +413,7 @@ def _keep_vanished(conn: sqlite3.Connection, positions: Sequence[int]) -> None:
 
 def _positions(seqs: Sequence[int], limit: int = 10) -> str:
     shown = ", ".join(f"n° {s}" for s in seqs[:limit])
-    return shown + (f" et {len(seqs) - limit} autre(s)" if len(seqs) > limit else "")
+    return shown + (f" et {plural(len(seqs) - limit, 'autre')}" if len(seqs) > limit else "")
 
 
 def _copy_alerts(conn: sqlite3.Connection, diff: _CopyDiff) -> list[str]:
@@ -462,9 +466,10 @@ def _lost_records_message(conn: sqlite3.Connection, seen_seq: int, head_seq: int
     ]
     if numbers:
         shown = ", ".join(str(n) for n in numbers[:20]) + (", …" if len(numbers) > 20 else "")
+        attestations, revocations = kinds.get("attestation", 0), kinds.get("revocation", 0)
         text += (
-            f" Disparus : {kinds.get('attestation', 0)} attestation(s) et "
-            f"{kinds.get('revocation', 0)} révocation(s) vérifiées par RH (matricules : {shown}) ; "
+            f" Disparus : {plural(attestations, 'attestation')} et {plural(revocations, 'révocation')} "
+            f"{agree(attestations + revocations, 'vérifiée')} par RH (matricules : {shown}) ; "
             "les révocations disparues restent appliquées et les attestations disparues ne sont "
             "plus comptées."
         )
@@ -529,9 +534,8 @@ def _sync(
         result.findings = list(state.findings)
         if head.seq > state.last_seq:
             if progress is not None:
-                progress(
-                    f"Vérification des {head.seq - state.last_seq} nouvel(s) enregistrement(s) du registre…"
-                )
+                added = plural(head.seq - state.last_seq, "nouvel enregistrement", "nouveaux enregistrements")
+                progress(f"Vérification de {added} du registre…")
             report = verify_after(reader, public_keys, Anchor(state.last_seq, state.last_hash), upto=head.seq)
             result.findings += [str(f) for f in report.findings]
             _copy_rows(conn, reader, after=state.last_seq, upto=head.seq, bad=report.failing_ids())
@@ -539,7 +543,10 @@ def _sync(
                 conn.execute("UPDATE verified_attestations SET bad = 1 WHERE seq = ?", (state.last_seq,))
     else:
         if progress is not None:
-            progress(f"Vérification complète du registre des attestations ({head.records} enregistrements)…")
+            progress(
+                f"Vérification complète du registre des attestations "
+                f"({plural(head.records, 'enregistrement')})…"
+            )
         report = verify_snapshot(reader, public_keys, upto=head.seq)
         result.findings = [str(f) for f in report.findings]
         conn.execute("DELETE FROM verified_attestations")
@@ -798,7 +805,10 @@ def build_register(
         params: dict[str, Any] = {"as_of": as_of.isoformat(), "late_days": rules.late_after_days}
         where = _conditions(filters, params)
         sql = S.REGISTER + "".join(f"  AND {w}\n" for w in where) + "ORDER BY r.employee_number"
-        rows = [RegisterRow._make((*r[:-1], bool(r[-1]))) for r in conn.execute(sql, params)]
+        granted = Counter(g.employee_number for g in found.grants)
+        rows = [
+            RegisterRow._make((*r[:-1], bool(r[-1]), granted.get(r[0], 0))) for r in conn.execute(sql, params)
+        ]
     except sqlite3.DatabaseError as exc:
         raise localdb.explain(exc, sources.roster_db) from exc
     finally:

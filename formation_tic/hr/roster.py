@@ -37,6 +37,7 @@ from .db import connect_hr
 from .errors import RosterError
 from .roster_csv import CsvSource, Record, split_line
 from .roster_xlsx import XlsxSheet
+from .wording import agree, plural
 
 Field_ = Literal[
     "employee_number",
@@ -356,7 +357,7 @@ def validate_row(
             f"{len(cells)} champs au lieu de {width} (séparateur ou guillemet en trop dans une cellule ?)"
         )
     elif len(cells) < width and any(columns[f] >= len(cells) for f in (*REQUIRED, "status") if f in columns):
-        reasons.append(f"{len(cells)} champ(s) au lieu de {width} (séparateurs manquants ?)")
+        reasons.append(f"{plural(len(cells), 'champ')} au lieu de {width} (séparateurs manquants ?)")
     values: dict[str, str] = {}
     for field, index in columns.items():
         raw = cells[index] if index < len(cells) else ""
@@ -537,9 +538,14 @@ def iter_roster(
     if progress is not None and report.rows_read % 10_000:
         progress(report.rows_read % 10_000)
     if formula_cells:
+        lines = plural(formula_cells, "ligne a", "lignes ont")
+        kept = agree(
+            formula_cells,
+            "elle est importée telle quelle et neutralisée",
+            "elles sont importées telles quelles et neutralisées",
+        )
         report.warnings.append(
-            f"{formula_cells} ligne(s) ont une cellule qui commence par = + - ou @ : elles sont "
-            "importées telles quelles et neutralisées dans les exports CSV et Excel."
+            f"{lines} une cellule qui commence par = + - ou @ : {kept} dans les exports CSV et Excel."
         )
 
 
@@ -606,21 +612,29 @@ def import_roster(
             if strict and report.rejected:
                 conn.execute("ROLLBACK")
                 report.departures_withheld = absent
+                rejected = len(report.rejected)
                 report.warnings.append(
-                    f"Mode strict : {len(report.rejected)} ligne(s) refusée(s), rien n'a été écrit dans "
-                    "la base du personnel (aucun ajout, aucune mise à jour, aucun départ). Corrigez "
-                    "les lignes refusées puis relancez l'import."
+                    f"Mode strict : {plural(rejected, 'ligne refusée', 'lignes refusées')}, rien n'a été "
+                    "écrit dans la base du personnel (aucun ajout, aucune mise à jour, aucun départ). "
+                    f"Corrigez {agree(rejected, 'la ligne refusée', 'les lignes refusées')} puis relancez "
+                    "l'import."
                 )
                 return report
             _upsert(conn, report, today, now)
             if complete and report.rejected and not complete_despite_rejects:
                 report.departures_withheld = absent
+                rejected = len(report.rejected)
+                people = plural(absent, "personne active absente", "personnes actives absentes")
+                marked = agree(
+                    absent, "aurait été marquée comme partie", "auraient été marquées comme parties"
+                )
+                lines = plural(rejected, "ligne a été refusée", "lignes ont été refusées")
                 report.warnings.append(
-                    f"Liste complète : {absent} personne(s) active(s) absente(s) du fichier auraient été "
-                    f"marquée(s) comme parties, mais aucune ne l'a été parce que {len(report.rejected)} "
-                    "ligne(s) ont été refusées (une ligne refusée peut cacher n'importe qui). Corrigez "
-                    "les lignes refusées et relancez l'import, ou confirmez explicitement le marquage "
-                    "des départs malgré les lignes refusées."
+                    f"Liste complète : {people} du fichier {marked}, mais aucune ne l'a été parce que "
+                    f"{lines} (une ligne refusée peut cacher n'importe qui). Corrigez "
+                    f"{agree(rejected, 'la ligne refusée', 'les lignes refusées')} et relancez l'import, "
+                    "ou confirmez explicitement le marquage des départs malgré "
+                    f"{agree(rejected, 'la ligne refusée', 'les lignes refusées')}."
                 )
             elif complete:
                 report.marked_left = conn.execute(

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Final, NamedTuple
 
 from .errors import RosterError
+from .wording import agree, plural
 
 MAX_CONTINUATION_LINES: Final = 20
 """How many physical lines a quoted cell may continue on before its quote counts as unclosed."""
@@ -300,9 +301,10 @@ class CsvSource:
             if self._utf8_non_ascii:
                 shown = ", ".join(str(n) for n in self._cp1252_lines[:10])
                 more = " …" if len(self._cp1252_lines) > 10 else ""
+                count = len(self._cp1252_lines)
                 self.warnings.append(
-                    f"Fichier à encodage mixte : {len(self._cp1252_lines)} ligne(s) lue(s) en "
-                    f"Windows-1252 (lignes {shown}{more})."
+                    f"Fichier à encodage mixte : {plural(count, 'ligne lue', 'lignes lues')} en "
+                    f"Windows-1252 ({agree(count, 'ligne')} {shown}{more})."
                 )
         labels = [label for end, label in _LINE_END_LABELS.items() if end in self._ends]
         if labels:

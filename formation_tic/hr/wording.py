@@ -31,10 +31,15 @@ class _Late(Protocol):
 LateRow = TypeVar("LateRow", bound=_Late)
 
 
+def agree(count: int, singular: str, plural_form: str | None = None) -> str:
+    """The word alone, agreed with ``count``: « lue » for 0 or 1, « lues » from 2 (French: 0
+    and 1 are singular). For the words around a count: « 1 ligne a », « 3 lignes ont »."""
+    return singular if abs(count) < 2 else (plural_form or singular + "s")
+
+
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
     """« 1 personne », « 0 personne », « 12 345 personnes » (French: 0 and 1 are singular)."""
-    word = singular if abs(count) < 2 else (plural_form or singular + "s")
-    return f"{fr_ca.integer(count)}\u00a0{word}"
+    return f"{fr_ca.integer(count)}\u00a0{agree(count, singular, plural_form)}"
 
 
 def hire_date_to_check(days_late: int | None) -> bool:

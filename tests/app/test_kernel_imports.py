@@ -58,6 +58,13 @@ NOT_IN_A_LEARNER_KERNEL = {
     "scenarios.audit": "audit des scénarios",
     "scenarios.build": "compilation des carnets",
     "babel": "formats fr-CA (importés au besoin)",
+    # the stores read and write SQLite through localdb; sqlite-utils serves the HR side
+    "sqlite_utils": "tables SQLite du côté RH",
+    "click": "ligne de commande",
+    # the shared bank carries every Markdown text already rendered
+    "markdown_it": "analyseur Markdown",
+    # ... and the registries, the forms and the directive already parsed
+    "yaml": "analyseur YAML",
 }
 
 
@@ -163,3 +170,37 @@ def test_shared_bank_is_the_checked_bank_and_follows_changes(tmp_path: Path) -> 
     # Fixed again (same size would not matter: the modification time changes too).
     victim.write_text(good, encoding="utf-8")
     assert shared_graded_bank(bank, None, cache) == fresh
+
+
+def test_shared_bank_carries_each_markdown_text_as_the_parser_renders_it(tmp_path: Path) -> None:
+    """Kernels show the bank's renderings: they must be what the Markdown parser gives, for
+    every text a quiz shows; a text missing from them is still rendered (parser on demand)."""
+    from markdown_it import MarkdownIt
+
+    from scenarios import quiz
+
+    settings = _prepared_data_dir(tmp_path)
+    data = json.loads(settings.paths.bank_cache.read_text(encoding="utf-8"))
+    parser = MarkdownIt("commonmark", {"html": False})
+    scenarios = shared_graded_bank(settings.bank, settings.profile, settings.paths.bank_cache)
+    texts = {t for s in scenarios for t in quiz.markdown_texts(s)}
+    assert texts and texts == set(data["rendered"])
+    assert all(data["rendered"][t] == parser.render(t) for t in texts)
+    assert quiz.markdown_html("Un **texte** absent") == "<p>Un <strong>texte</strong> absent</p>\n"
+
+
+def test_shared_content_is_what_the_files_say(tmp_path: Path) -> None:
+    """Forms, directive and rules read back from the shared file (as a kernel does) equal
+    those read from their own files."""
+    from attest.form import available_forms
+    from formation_tic.app.shared_bank import shared_content
+    from scenarios.sources import bundled_data
+
+    settings = _prepared_data_dir(tmp_path)
+    cache = settings.paths.bank_cache
+    content = shared_content(settings.bank, settings.profile, cache)
+    assert content.forms == available_forms()
+    assert content.directive == load_directive(settings.profile)
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    assert data["bundled"]["data/obligations.yaml"] == bundled_data("data/obligations.yaml")
+    assert [f["version"] for f in data["forms"]] == [f.version for f in available_forms()]

@@ -65,7 +65,7 @@ def test_verify_ok_then_names_tampered_row(populated: Path, keys: Keys, env: dic
         env,
     )
     assert result.exit_code == 0, result.output
-    assert "7 enregistrement(s), aucune anomalie" in result.output
+    assert "7\u00a0enregistrements, aucune anomalie" in result.output
     head = result.output.split("Tête de chaîne à noter : ")[1].split()[0]
 
     conn = sqlite3.connect(populated)

@@ -120,9 +120,10 @@ def test_intact_register_agrees_with_the_lrs(
     sign_and_send(installation, sign_one, keys, ["5001", "5002", "5003"])
     result = installation.verify("--against-lrs")
     assert result.exit_code == 0, result.output
-    assert "Registre intègre : 3 enregistrement(s)" in result.output
+    assert "Registre intègre : 3\u00a0enregistrements" in result.output
     assert (
-        "3 enregistrement(s) concordent avec le LRS, qui connaît le registre jusqu'au n° 3" in result.output
+        "3\u00a0enregistrements concordent avec le LRS, qui connaît le registre jusqu'au n° 3"
+        in result.output
     )
     assert "ANOMALIES" not in result.output
 
@@ -136,7 +137,7 @@ def test_cut_off_tail_is_named(
     assert alone.exit_code == 0, alone.output  # without a witness, a shorter chain looks valid
     result = installation.verify("--against-lrs")
     assert result.exit_code == 1, result.output
-    assert "ANOMALIES (comparaison avec le LRS) : 1 problème(s)" in result.output
+    assert "ANOMALIES (comparaison avec le LRS) : 1\u00a0problème ;" in result.output
     assert "le LRS connaît le registre jusqu'au n° 3, le registre s'arrête au n° 2" in result.output
     assert f"n° 3 (id {records[2].id}) : absent du registre" in result.output
     assert "fin du registre coupée" in result.output
@@ -168,7 +169,7 @@ def test_whole_chain_resigned_with_a_new_key_is_caught(
     assert alone.exit_code == 0, alone.output  # the forged register verifies with the forged certificate
     result = installation.verify("--against-lrs")
     assert result.exit_code == 1, result.output
-    assert "ANOMALIES (comparaison avec le LRS) : 3 problème(s)" in result.output
+    assert "ANOMALIES (comparaison avec le LRS) : 3\u00a0problèmes" in result.output
     for record in records:
         assert f"n° {record.seq} (id {record.id}) : remplacé" in result.output
     assert "autre empreinte de signature" in result.output
@@ -185,7 +186,7 @@ def test_revocations_pending_and_undelivered_records(
     installation.flush()
     result = installation.verify("--against-lrs")
     assert result.exit_code == 0, result.output
-    assert "3 enregistrement(s) concordent" in result.output and "Note" not in result.output
+    assert "3\u00a0enregistrements concordent" in result.output and "Note" not in result.output
     # A record the LRS never got and the outbox does not hold (enqueue lost): an anomaly.
     with AttestationStore(installation.store) as store:
         lost = sign_one(store, employee_number="5004")

@@ -74,7 +74,7 @@ def test_report_terminal_summary_and_files(world: World, hr_cli: click.Group, tm
 
     sheet = load_workbook(next(out.glob("*.xlsx"))).active
     assert sheet is not None
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:T6"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:V6"
     cells = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
     assert cells["1001"][1].value == EVIL and cells["1001"][1].data_type == "s"
 

@@ -270,7 +270,7 @@ def test_lti_keys_init_and_config(tmp_path: Path) -> None:
         "employee_number=$Person.sourcedId",
         "Partager le nom du participant avec l'outil    Jamais",
         "Partager l'adresse de courriel du participant  Jamais",
-        "ENA : client abc, déploiement(s) 1",
+        "ENA : client abc, déploiement 1",
     ):
         assert expected in shown.output
     assert "Attention : adresse en http" not in shown.output

@@ -256,7 +256,7 @@ def test_check_warns_on_a_much_longer_right_option(tmp_path: Path) -> None:
     assert run.exit_code == 0
     assert run.stdout == ""
     assert f"{path}:{line}:" in run.stderr
-    assert "1 scénario(s) valide(s), 1 avertissement(s)." in run.stderr
+    assert "1\u00a0scénario valide, 1\u00a0avertissement." in run.stderr
 
 
 def test_check_does_not_warn_within_the_margin() -> None:

@@ -84,6 +84,6 @@ def test_build_refuses_a_bank_with_problems(tmp_path: Path) -> None:
     data = tmp_path / "donnees"
     result = CliRunner().invoke(main, ["--data-dir", str(data), "build", "--bank", str(bank)])
     assert result.exit_code == 1
-    assert "construction refusée : 1 problème(s)" in result.output
+    assert "construction refusée : 1\u00a0problème " in result.output
     assert "valeur inconnue « courriel »" in result.stdout
     assert not (data / "livre").exists()

@@ -7,6 +7,10 @@
  *   heading (h1) of a page numbered higher than the last one handled appears, the window
  *   scrolls to the top and the heading takes the focus (tabindex="-1"), described by the
  *   page's note (#ftic-page-note, hidden): announced once, not through a live region.
+ * - ``ftic-focus-N`` on a widget (scenarios/quiz.py: the feedback on an answer or a decision,
+ *   or the next decision): when N is higher than the last one handled, its content takes the
+ *   focus (tabindex="-1", scrolled into view). The button pressed is disabled or gone by then;
+ *   the feedback is read once (it is no live region then), and Tab goes on to the next control.
  * - ``ftic-labelledby--ID`` on a widget: its group gets aria-labelledby="ID", with
  *   role="radiogroup" (``ftic-radiogroup``: its radios also share one name, so the browser
  *   gives one tab stop and arrow-key movement) or role="group" (``ftic-group``).
@@ -18,13 +22,18 @@
 (function () {
   "use strict";
   var handled = 0;
+  var focused = 0;
 
-  function pageNumber(box) {
-    for (var i = 0; i < box.classList.length; i++) {
-      var m = /^ftic-page-(\d+)$/.exec(box.classList[i]);
+  function numbered(el, pattern) {
+    for (var i = 0; i < el.classList.length; i++) {
+      var m = pattern.exec(el.classList[i]);
       if (m) return parseInt(m[1], 10);
     }
     return 0;
+  }
+
+  function pageNumber(box) {
+    return numbered(box, /^ftic-page-(\d+)$/);
   }
 
   function suffix(el, prefix) {
@@ -57,6 +66,23 @@
     if (document.activeElement !== heading) return; // try again on the next change
     handled = n;
     window.scrollTo(0, 0);
+  }
+
+  function focusFeedback(root) {
+    var marked = root.querySelectorAll("[class*='ftic-focus-']");
+    var box = null;
+    var n = 0;
+    for (var i = 0; i < marked.length; i++) {
+      var k = numbered(marked[i], /^ftic-focus-(\d+)$/);
+      if (k > n) { n = k; box = marked[i]; }
+    }
+    if (box === null || n <= focused) return;
+    var target = box.querySelector(".widget-html-content") || box;
+    if (target.textContent.trim() === "" || target.getClientRects().length === 0) return; // not shown yet
+    target.setAttribute("tabindex", "-1");
+    target.focus();
+    if (document.activeElement !== target) return; // try again on the next change
+    focused = n;
   }
 
   function setAttr(el, name, value) {
@@ -104,6 +130,7 @@
     labelGroups(app);
     markInvalid(app);
     focusHeading();
+    focusFeedback(app);
   }
 
   function onClick(event) {
