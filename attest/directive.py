@@ -12,7 +12,7 @@ from .errors import FormError
 class DirectiveInfo(BaseModel):
     """What an attestation says about the directive and the establishment."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     numero: str
     titre: str

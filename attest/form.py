@@ -30,7 +30,7 @@ _Version = Annotated[str, StringConstraints(pattern=r"^[0-9]+(?:\.[0-9]+)*$")]
 class Commitment(BaseModel):
     """One commitment the person checks, citing the directive's sections."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: _Id
     sections: list[_Section] = Field(min_length=1)
@@ -47,7 +47,7 @@ class Commitment(BaseModel):
 class FormContent(BaseModel):
     """One version of the engagement form (``attest/forms/<id>-v<version>.yaml``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     schema_version: int
     id: _Id
@@ -176,7 +176,7 @@ _FORBIDDEN = re.compile(r"[<>]")
 class Submission(BaseModel):
     """A validated engagement: identity, typed signature, consent, every commitment checked."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     employee_number: str
     full_name: str

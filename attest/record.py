@@ -50,7 +50,7 @@ UNSIGNED_COLUMNS: Final[dict[str, str]] = {"record_hash": "TEXT", "jws": "TEXT"}
 class AttestationRecord(BaseModel):
     """A stored attestation (``kind="attestation"``) or revocation (``kind="revocation"``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     seq: int
     format: int

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 class AttestSettings(BaseModel):
     """How the signing key is made and protected, which form is shown, how writers wait."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     private_key_passphrase: SecretStr | None = Field(
         default=None, description="Optional passphrase encrypting the private key file."

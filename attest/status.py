@@ -33,7 +33,7 @@ STATE_LABELS: dict[str, str] = {
 class EmployeeStatus(BaseModel):
     """The state of one person's engagement and why."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     employee_number: str
     state: State

@@ -183,7 +183,7 @@ class StoreReader:
 class QuizResult(BaseModel):
     """The passed quiz that allows signing (its xAPI registration and scaled score)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     registration: uuid.UUID
     score: float = Field(ge=0.0, le=1.0)

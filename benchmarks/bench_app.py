@@ -8,7 +8,8 @@ In the same run, with Debian Chromium (Playwright, offline):
    field; the bare notebook's button), median of ``--rounds`` cold page loads each;
 2. server-side memory per active learner: RSS of the server and its kernels (Ralph excluded)
    with ``--learners`` pages open, minus the idle server (no kernel left), divided by the
-   number of pages; and the mean RSS of one kernel process;
+   number of pages; and the mean RSS of one kernel process; the same per learner in PSS
+   (the pages kernels share, such as the libraries' code, counted once);
 3. ``--learners`` simultaneous learners completing the quiz (browser contexts driven by
    asyncio): wall time, slowest learner, statements flushed to the real local LRS, and the
    peak memory per learner while they answer and see their result;
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -135,6 +137,17 @@ def rss_mb(proc: subprocess.Popen[bytes], exclude: set[int]) -> float:
             total += p.memory_info().rss
         except psutil.NoSuchProcess:
             pass
+    return total / 1e6
+
+
+def pss_mb(proc: subprocess.Popen[bytes]) -> float:
+    """PSS of a process and its descendants (MB): each shared page (the interpreter, the
+    libraries' code) divided among the processes that map it, i.e. what they cost together."""
+    root = psutil.Process(proc.pid)
+    total = 0
+    for p in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += p.memory_full_info().pss
     return total / 1e6
 
 
@@ -339,14 +352,17 @@ async def run(args: argparse.Namespace, work: Path) -> None:
             await wait_kernels(app_proc, 0)
             await wait_kernels(bare_proc, 0)
             idle_app, idle_bare = rss_mb(app_proc, ralph_tree), rss_mb(bare_proc, ralph_tree)
+            idle_pss_app, idle_pss_bare = pss_mb(app_proc), pss_mb(bare_proc)
             pages = await open_pages(browser, app_url, app_ready, args.learners)
             await wait_kernels(app_proc, args.learners)
             busy_app, kernels_app = rss_mb(app_proc, ralph_tree), kernel_rss_mb(app_proc)
+            busy_pss_app = pss_mb(app_proc)
             for p in pages:
                 await p.context.close()
             pages = await open_pages(browser, bare_url, bare_ready, args.learners)
             await wait_kernels(bare_proc, args.learners)
             busy_bare, kernels_bare = rss_mb(bare_proc, ralph_tree), kernel_rss_mb(bare_proc)
+            busy_pss_bare = pss_mb(bare_proc)
             for p in pages:
                 await p.context.close()
             await wait_kernels(app_proc, 0)
@@ -380,6 +396,8 @@ async def run(args: argparse.Namespace, work: Path) -> None:
     per_app = (busy_app - idle_app) / args.learners
     per_bare = (busy_bare - idle_bare) / args.learners
     per_peak = (peak.peak - idle_app) / args.learners
+    pss_app = (busy_pss_app - idle_pss_app) / args.learners
+    pss_bare = (busy_pss_bare - idle_pss_bare) / args.learners
     print(
         f"Time to interactive (median of {args.rounds}): app {med_app:.2f} s, bare {med_bare:.2f} s,"
         f" ratio {med_app / med_bare:.2f}× (target ≤ 1.5×)"
@@ -391,6 +409,10 @@ async def run(args: argparse.Namespace, work: Path) -> None:
     print(
         f"  one kernel process (mean RSS): app {statistics.mean(kernels_app):.1f} MB,"
         f" bare {statistics.mean(kernels_bare):.1f} MB"
+    )
+    print(
+        f"  proportional (PSS, shared pages divided among the processes): app {pss_app:.1f} MB,"
+        f" bare {pss_bare:.1f} MB, ratio {pss_app / pss_bare:.2f}×"
     )
     print(
         f"  server idle/busy RSS: app {idle_app:.0f}/{busy_app:.0f} MB,"

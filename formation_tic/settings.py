@@ -33,6 +33,7 @@ import scenarios
 from attest.settings import AttestSettings
 from lrs_export.local_lrs import load_connection
 from lrs_export.settings import LrsSettings
+from scenarios.wording import agree
 
 from .app.settings import LearnerAppSettings
 from .data_paths import DataPaths
@@ -208,9 +209,8 @@ def load_settings(
     """
     unknown = unknown_variables(os.environ)
     if unknown:
-        raise SettingsError(
-            "variable(s) d'environnement inconnue(s) : " + ", ".join(unknown) + " (faute de frappe ?)"
-        )
+        what = agree(len(unknown), "variable d'environnement inconnue", "variables d'environnement inconnues")
+        raise SettingsError(f"{what} : {', '.join(unknown)} (faute de frappe ?)")
     if config_file is None and os.environ.get(CONFIG_ENV):
         config_file = Path(os.environ[CONFIG_ENV])
     if config_file is not None and not config_file.is_file():

@@ -18,7 +18,7 @@ DEFAULT_HOMEPAGE = "https://ena.santeqc.example"
 class LrsSettings(BaseModel):
     """Where and how statements are sent. ``endpoint=None``: statements wait in the outbox."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     endpoint: str | None = Field(
         default=None,

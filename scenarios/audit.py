@@ -49,6 +49,7 @@ from typing import Any, Literal
 
 from .grading import passes
 from .model import Branching, MultipleChoice, Scenario, SingleChoice, Step, Theme, Verdict
+from .wording import agree, plural
 
 # --- the exam as configured -----------------------------------------------------------------
 
@@ -607,7 +608,7 @@ class KindCues:
     positions: tuple[int, ...]
     """Single/branching: how many right options stand 1st, 2nd, … (as written)."""
     cue_favoured: int
-    """Items whose right option(s) overlap the stem strictly more than every wrong one."""
+    """Items whose right options overlap the stem strictly more than every wrong one."""
     mean_overlap_right: float
     mean_overlap_wrong: float
     length_warnings: int
@@ -799,11 +800,16 @@ def render_text(result: Audit) -> str:
     out = [
         "Audit des indices de réponse",
         "",
-        f"Banque : {result.scenarios} scénarios notés"
-        + (f" (et {result.practice} de pratique, jamais tirés au sort)" if result.practice else "")
-        + f", {result.themes} thèmes. Examen : {r.per_theme} "
-        f"scénario(s) par thème, soit {result.exam_size} ; note de passage {percent(r.pass_mark, 0)} "
-        f"({result.needed} bonnes réponses sur {result.exam_size}) ; {r.attempts} essai(s).",
+        f"Banque : {plural(result.scenarios, 'scénario noté', 'scénarios notés')}"
+        + (
+            f" (et {result.practice} de pratique, jamais {agree(result.practice, 'tiré', 'tirés')} au sort)"
+            if result.practice
+            else ""
+        )
+        + f", {plural(result.themes, 'thème')}. Examen : {plural(r.per_theme, 'scénario')} par thème, "
+        f"soit {result.exam_size} ; note de passage {percent(r.pass_mark, 0)} "
+        f"({plural(result.needed, 'bonne réponse', 'bonnes réponses')} sur {result.exam_size}) ; "
+        f"{plural(r.attempts, 'essai')}.",
         "",
         "1. Indices de surface (ordre écrit dans les fichiers)",
         "",
@@ -856,7 +862,7 @@ def render_text(result: Audit) -> str:
         "2. Chances de réussir sans rien savoir (calcul exact)",
         "",
     ]
-    header = ["Stratégie", "Scénarios réussis (moy.)", "1 essai", f"En {r.attempts} essai(s)"]
+    header = ["Stratégie", "Scénarios réussis (moy.)", "1 essai", f"En {plural(r.attempts, 'essai')}"]
     if result.simulation_runs:
         header.append("Simulation")
     rows = []
@@ -893,8 +899,8 @@ def render_text(result: Audit) -> str:
     worst = result.worst
     verdict = "atteinte" if result.meets_target else "NON atteinte"
     out.append(
-        f"Cible (chaque stratégie naïve < {percent(TARGET, 0)} en {r.attempts} essai(s)) : {verdict} ; "
-        f"pire stratégie : {worst.strategy.label}, {percent(worst.odds.within_attempts, 2)}."
+        f"Cible (chaque stratégie naïve < {percent(TARGET, 0)} en {plural(r.attempts, 'essai')}) : "
+        f"{verdict} ; pire stratégie : {worst.strategy.label}, {percent(worst.odds.within_attempts, 2)}."
     )
     if result.offenders:
         out += ["", "Scénarios qu'une stratégie naïve réussit plus d'une fois sur deux :"]

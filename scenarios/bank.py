@@ -9,13 +9,14 @@ from typing import Any
 from .check import CheckResult, check_paths
 from .model import Scenario, Usage
 from .profile import Profile, render
+from .wording import plural
 
 
 class BankError(ValueError):
     """The scenario bank has problems; ``problems`` lists them."""
 
     def __init__(self, result: CheckResult) -> None:
-        super().__init__(f"{len(result.problems)} problème(s) dans les scénarios")
+        super().__init__(f"{plural(len(result.problems), 'problème')} dans les scénarios")
         self.problems = result.problems
 
 

@@ -19,6 +19,7 @@ from .model import Scenario, Theme
 from .notebooks import write_notebooks
 from .pages import bank_index, expand_scenario_lists, scenario_page, typographic_apostrophes
 from .profile import Profile, placeholder_values, render
+from .wording import agree, plural
 
 Progress = Callable[[str], None]
 
@@ -160,12 +161,11 @@ def build(
     provisional = placeholder_values(profile.model_dump())
     if provisional:  # load_profile already refuses them with file:line; a Profile built in code too
         listed = ", ".join(f"{'.'.join(map(str, where))} = « {value} »" for where, value in provisional)
-        raise BuildError(
-            f"profil d'établissement : valeur(s) provisoire(s) qu'un livre ne doit pas montrer : {listed}"
-        )
+        values = agree(len(provisional), "valeur provisoire", "valeurs provisoires")
+        raise BuildError(f"profil d'établissement : {values} qu'un livre ne doit pas montrer : {listed}")
     progress("1/4 Vérification des scénarios…")
     scenarios = load_bank(bank_paths, profile)  # raises BankError
-    progress(f"2/4 Compilation de {len(scenarios)} carnet(s) Jupyter…")
+    progress(f"2/4 Compilation de {plural(len(scenarios), 'carnet Jupyter', 'carnets Jupyter')}…")
     notebooks = write_notebooks(scenarios, work_dir / "notebooks")
     progress("3/4 Préparation des pages du livre…")
     staging = work_dir / "book-src"

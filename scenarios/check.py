@@ -17,6 +17,7 @@ from .model import SCHEMA_VERSION, Branching, MultipleChoice, Scenario, SingleCh
 from .profile import Profile, ProfileError, literal_contacts, render, unknown_placeholders
 from .sources import Registry, load_registry
 from .text import inline_directive_sections
+from .wording import plural
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,7 @@ def _french_error(error: Any, data: Any) -> tuple[Path_, str]:
     if kind == "string_too_short":
         return where, "texte vide"
     if kind == "too_short":
-        return where, f"au moins {ctx.get('min_length')} élément(s) requis"
+        return where, f"au moins {plural(int(ctx.get('min_length', 1)), 'élément requis', 'éléments requis')}"
     if kind == "string_too_long":
         return where, f"texte trop long (au plus {ctx.get('max_length')} caractères)"
     return where, f"valeur invalide ({error.get('msg')})"

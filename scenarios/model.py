@@ -112,7 +112,10 @@ class Setting(StrEnum):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a model's validator is built when first used, not at import. A learner
+    # kernel then builds only the validators of what its page validates (here, Scenario's,
+    # which holds its nested models'), never one per nested model.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Choice(_Strict):

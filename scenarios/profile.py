@@ -10,6 +10,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
+from .wording import plural
+
 PROFILE_SCHEMA_VERSION = 2
 """Version 2: every contact value is ``{valeur, source}`` (``source: aucune`` when no source
 document gives one, with ``formulation_neutre`` shown instead)."""
@@ -201,7 +203,8 @@ def load_profile(path: Path | None = None) -> Profile:
         pos = doc.key_position(where) if error["type"] == "extra_forbidden" else doc.position(where)
         field = ".".join(str(p) for p in where)
         message = PROFILE_ERRORS.get(error["type"], error["msg"])
-        more = f" (et {len(exc.errors()) - 1} autre(s) problème(s))" if len(exc.errors()) > 1 else ""
+        others = len(exc.errors()) - 1
+        more = f" (et {plural(others, 'autre problème', 'autres problèmes')})" if others else ""
         raise ProfileError(
             f"{source}:{pos.line}:{pos.column}: profil d'établissement, champ « {field} » : {message}{more}"
         ) from None
@@ -210,7 +213,8 @@ def load_profile(path: Path | None = None) -> Profile:
         where, value = placeholders[0]
         pos = doc.position(where)
         field = ".".join(str(p) for p in where)
-        more = f" (et {len(placeholders) - 1} autre(s))" if len(placeholders) > 1 else ""
+        others = len(placeholders) - 1
+        more = f" (et {plural(others, 'autre')})" if others else ""
         raise ProfileError(
             f"{source}:{pos.line}:{pos.column}: profil d'établissement, champ « {field} » : "
             f"valeur provisoire « {value} » : un livre ne doit jamais la montrer. Inscrivez la valeur "

@@ -19,7 +19,7 @@ RULES_SCHEMA_VERSION = 2
 class SourceDocument(BaseModel):
     """One source document and its citable sections."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     key: str
     short: str
@@ -31,7 +31,7 @@ class SourceDocument(BaseModel):
 class Registry(BaseModel):
     """All source documents, by citation key."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     schema_version: int
     documents: list[SourceDocument]
@@ -154,7 +154,7 @@ class Public(StrEnum):
 class Rule(BaseModel):
     """One rule of a source: a « doit », « ne doit pas », condition or exception, paraphrased."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: RuleId
     sources: list[str] = Field(min_length=1, description="Citations, la principale d'abord.")
@@ -175,7 +175,7 @@ class Rule(BaseModel):
 class Exclusion(BaseModel):
     """A part of a source left out of the rule list on purpose, and why."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     sources: list[str] = Field(min_length=1)
     raison: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10)]
@@ -184,7 +184,7 @@ class Exclusion(BaseModel):
 class RuleBook(BaseModel):
     """Every rule the course teaches, and what was left out."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     schema_version: int
     regles: list[Rule] = Field(min_length=1)

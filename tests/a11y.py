@@ -43,6 +43,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
+from scenarios.wording import plural
+
 ROOT = Path(__file__).parent.parent
 AXE_PACKAGE = ROOT / ".ci" / "node_modules" / "axe-core"
 """Where ``npm ci --prefix .ci`` installs axe-core (the version is pinned in ``.ci/package-lock.json``)."""
@@ -116,7 +118,8 @@ def format_violations(violations: list[dict[str, Any]], *, where: str = "") -> s
     if not violations:
         return f"{where} : aucune violation" if where else "aucune violation"
     count = sum(len(v["nodes"]) for v in violations)
-    header = f"{len(violations)} règle(s) WCAG enfreinte(s), {count} élément(s)"
+    rules = plural(len(violations), "règle WCAG enfreinte", "règles WCAG enfreintes")
+    header = f"{rules}, {plural(count, 'élément')}"
     lines = [f"{where} : {header}" if where else header]
     for v in violations:
         lines.append(f"- {v['id']} ({v['impact']}, {', '.join(v['tags'])}) : {v['help']}")

@@ -181,7 +181,7 @@ class LearnerFlow:
         self.shown: str | None = None
         """The scenario shown on the question step."""
         self.granted = False
-        """The welcome step opens an attempt granted after a lock-out."""
+        """The current attempt was granted after a lock-out (opened now or resumed)."""
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -314,8 +314,9 @@ class LearnerFlow:
         latest = self.progress.latest(identity.employee_number, self.directive_version)
         if latest is not None and latest.state in ("welcome", "quiz", "passed", "failed"):
             self.attempt = latest
-            if latest.state == "welcome":
+            if latest.state in ("welcome", "quiz"):  # an attempt to take, granted or not
                 self.granted = latest.attempt_no > self.rules.max_attempts
+            if latest.state == "welcome":
                 self._welcome()
             elif latest.state == "quiz":
                 self._welcome(resumed=True)

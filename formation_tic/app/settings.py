@@ -24,7 +24,7 @@ LTI_IDENTITY_ENV = "HTTP_" + LTI_IDENTITY_HEADER.upper().replace("-", "_")
 class LearnerAppSettings(BaseModel):
     """How the learner app identifies people, draws the quiz and runs its server."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     identification: IdentificationMode = Field(
         default="typed",

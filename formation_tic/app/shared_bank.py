@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from attest.directive import DirectiveInfo
 from attest.errors import FormError
@@ -78,26 +78,54 @@ def bank_fingerprint(bank: Path, profile: Path | None) -> list[Any]:
     ]
 
 
+class _StaleCache(ValueError):
+    """The file was made from other files than the ones in place now."""
+
+
+class _CacheFile(BaseModel):
+    """The shared file, validated by pydantic-core straight from its JSON text: a kernel builds
+    no intermediate dictionaries (they would cost it about a megabyte for good).
+
+    Fields validate in this order: the fingerprint first, then the bundled registries, which
+    the scenarios' rule references are checked against.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    fingerprint: list[Any]
+    bundled: dict[str, Any]
+    scenarios: list[Scenario]
+    rendered: dict[str, str]
+    forms: list[FormContent]
+    directive: DirectiveInfo
+
+    @field_validator("fingerprint")
+    @classmethod
+    def _same_files(cls, value: list[Any], info: ValidationInfo) -> list[Any]:
+        if info.context is None or value != info.context["fingerprint"]:
+            raise _StaleCache("fichiers modifiés depuis")
+        return value
+
+    @field_validator("bundled")
+    @classmethod
+    def _remember(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if set(value) != set(BUNDLED_DATA):
+            raise ValueError("données intégrées incomplètes")
+        remember_bundled_data(value)  # the same files' content (fingerprint): rules validate from it
+        return value
+
+
 def _read(cache: Path, fingerprint: list[Any]) -> SharedContent | None:
     try:
-        data = json.loads(cache.read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
+        text = cache.read_bytes()
+        # JSON compares lists, not tuples: the fingerprint as it reads once written.
+        expected = json.loads(json.dumps(fingerprint))
+        data = _CacheFile.model_validate_json(text, context={"fingerprint": expected})
+        if not data.forms:
             return None
-        rendered, bundled = data["rendered"], data["bundled"]
-        if not isinstance(rendered, dict) or not all(isinstance(v, str) for v in rendered.values()):
-            return None
-        if not isinstance(bundled, dict) or set(bundled) != set(BUNDLED_DATA):
-            return None
-        remember_bundled_data(bundled)  # the same files' content (fingerprint): rules validate from it
-        content = SharedContent(
-            scenarios=[Scenario.model_validate(item) for item in data["scenarios"]],
-            forms=[FormContent.model_validate(item) for item in data["forms"]],
-            directive=DirectiveInfo.model_validate(data["directive"]),
-        )
-        if not content.forms:
-            return None
-        remember_rendered(rendered)
-        return content
+        # Keyed by the scenarios' own strings: the file's copies of the texts are let go.
+        remember_rendered({t: data.rendered[t] for s in data.scenarios for t in markdown_texts(s)})
+        return SharedContent(scenarios=data.scenarios, forms=data.forms, directive=data.directive)
     except (OSError, ValueError, KeyError, TypeError, ValidationError):
         return None
 
@@ -106,9 +134,9 @@ def _write(cache: Path, fingerprint: list[Any], content: SharedContent) -> None:
     """Write the file atomically (a reader sees the old file or the new one, never half)."""
     data = {
         "fingerprint": fingerprint,
+        "bundled": {name: bundled_data(name) for name in BUNDLED_DATA},
         "scenarios": [s.model_dump(mode="json") for s in content.scenarios],
         "rendered": {text: markdown_html(text) for s in content.scenarios for text in markdown_texts(s)},
-        "bundled": {name: bundled_data(name) for name in BUNDLED_DATA},
         "forms": [f.model_dump(mode="json") for f in content.forms],
         "directive": content.directive.model_dump(mode="json"),
     }

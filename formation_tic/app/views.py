@@ -143,9 +143,13 @@ def welcome_page(
         reasons = "".join(f"<li>{esc(r)}</li>" for r in renew_reasons)
         parts.append(f"<p><strong>Votre engagement est à renouveler :</strong></p><ul>{reasons}</ul>")
     if granted:
+        fresh = (
+            ""
+            if resuming
+            else " Vous pouvez reprendre le questionnaire, avec de nouvelles mises en situation."
+        )
         parts.append(
-            '<p class="ftic-granted"><strong>Un essai supplémentaire vous a été accordé.</strong> '
-            "Vous pouvez reprendre le questionnaire, avec de nouvelles mises en situation.</p>"
+            f'<p class="ftic-granted"><strong>Un essai supplémentaire vous a été accordé.</strong>{fresh}</p>'
         )
     if resuming:
         parts.append(

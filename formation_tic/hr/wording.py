@@ -1,6 +1,9 @@
 """Sentences of the HR outputs written for people: counts with their plural, lateness, months.
 
-Numbers and dates go through :mod:`attest.fr_ca` (Babel). A lateness larger than
+:func:`plural` and :func:`agree` live in :mod:`scenarios.wording` (the content library words
+its counts with them too) and are re-exported here, where the application imports them.
+
+The other numbers and the dates go through :mod:`attest.fr_ca` (Babel). A lateness larger than
 :data:`HIRE_DATE_CHECK_AFTER_DAYS` is not believable (a hire date typed decades ago): such a
 row reads « date d'embauche à vérifier » instead of a number of days, and the report lists
 those people so HR can correct the roster.
@@ -13,6 +16,18 @@ from collections.abc import Iterable
 from typing import Final, Protocol, TypeVar
 
 from attest import fr_ca
+from scenarios.wording import agree, plural
+
+__all__ = [
+    "HIRE_DATE_CHECK_AFTER_DAYS",
+    "HIRE_DATE_TO_CHECK",
+    "agree",
+    "hire_date_to_check",
+    "lateness",
+    "month_label",
+    "plural",
+    "rows_to_check",
+]
 
 HIRE_DATE_CHECK_AFTER_DAYS: Final = 5 * 365
 """Days late (beyond the deadline after hire) past which the hire date is taken for a data
@@ -29,17 +44,6 @@ class _Late(Protocol):
 
 
 LateRow = TypeVar("LateRow", bound=_Late)
-
-
-def agree(count: int, singular: str, plural_form: str | None = None) -> str:
-    """The word alone, agreed with ``count``: « lue » for 0 or 1, « lues » from 2 (French: 0
-    and 1 are singular). For the words around a count: « 1 ligne a », « 3 lignes ont »."""
-    return singular if abs(count) < 2 else (plural_form or singular + "s")
-
-
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """« 1 personne », « 0 personne », « 12 345 personnes » (French: 0 and 1 are singular)."""
-    return f"{fr_ca.integer(count)}\u00a0{agree(count, singular, plural_form)}"
 
 
 def hire_date_to_check(days_late: int | None) -> bool:

@@ -1,13 +1,12 @@
-"""Fixtures for the learner app: a real Ralph LRS and real ``formation-tic serve`` processes."""
+"""Fixtures for the learner app: a real Ralph LRS, real ``formation-tic serve`` processes and the
+learner's page in offline Chromium."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page
 
 from formation_tic.app.progress import AttemptProgress, ProgressStore
 from formation_tic.settings import DataPaths
@@ -25,8 +25,10 @@ from lrs_export.outbox import Outbox
 from scenarios.bank import load_bank
 from scenarios.model import Scenario
 from scenarios.profile import load_profile
-
-FORMATION_TIC = Path(sys.executable).with_name("formation-tic")
+from tests.browser import Blocked
+from tests.live import FORMATION_TIC as FORMATION_TIC
+from tests.live import browser as browser  # the fixture, for this folder's tests
+from tests.live import learner_page, spawn_serve
 
 
 @dataclass
@@ -82,39 +84,7 @@ class AppServer:
 def start_server(built_book: Path, data_dir: Path, lrs: LocalLrs | None, **app_env: str) -> AppServer:
     """Start ``formation-tic serve`` with its data in ``data_dir``; wait for the health file."""
     port = free_port()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    if not (data_dir / "livre").exists():  # the book built once per session, not once per server
-        shutil.copytree(built_book / "var" / "livre", data_dir / "livre")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FORMATION_TIC_")}
-    env.update(
-        FORMATION_TIC_DATA_DIR=str(data_dir),
-        FORMATION_TIC_BANK=str(built_book / "bank"),
-        FORMATION_TIC_BOOK=str(built_book / "book"),
-        FORMATION_TIC_APP_PORT=str(port),
-        FORMATION_TIC_APP_FLUSH_INTERVAL="0.5",
-        FORMATION_TIC_ATTEST_KEY_SIZE="2048",
-        # every test browser is 127.0.0.1: one client address for the whole suite
-        FORMATION_TIC_APP_MAX_KERNELS_PER_CLIENT="40",
-        PYTHONUNBUFFERED="1",
-    )
-    if lrs is not None:
-        env.update(
-            FORMATION_TIC_LRS_ENDPOINT=lrs.endpoint,
-            FORMATION_TIC_LRS_USERNAME=lrs.username,
-            FORMATION_TIC_LRS_PASSWORD=lrs.password,
-            FORMATION_TIC_LRS_STATEMENT_MODE="jws-extension",
-        )
-    env.update({f"FORMATION_TIC_APP_{k.upper()}": v for k, v in app_env.items()})
-    log = data_dir / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(FORMATION_TIC), "serve"],
-            env=env,
-            cwd=data_dir,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process, log = spawn_serve(data_dir, port, lrs, built_book=built_book, **app_env)
     server = AppServer(f"http://127.0.0.1:{port}/", port, data_dir, process, log)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -145,6 +115,14 @@ def app_server(
     server = start_server(built_book, tmp_path_factory.mktemp("app-data"), app_lrs)
     yield server
     assert server.stop() in (0, 1, -2), server.log.read_text(errors="replace")[-2000:]
+
+
+@pytest.fixture
+def page(browser: tuple[Browser, Blocked]) -> Iterator[Page]:
+    """A learner's page of its own for one test; no request of the test may leave the machine."""
+    with learner_page(browser) as opened:
+        yield opened
+    assert browser[1].urls == [], f"requests left the machine: {browser[1].urls}"
 
 
 @pytest.fixture(scope="session")

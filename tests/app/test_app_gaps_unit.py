@@ -248,6 +248,8 @@ def test_the_welcome_page_of_a_granted_attempt_tells_the_truth_about_attempts(ct
     _answer(journey, correct=True)
     again = _page_text(_come_back(ctx, number))
     assert "Bon retour!" in again and "Cet essai vous a été accordé en plus des 3 essais prévus" in again
+    assert "Un essai supplémentaire vous a été accordé." in again
+    assert "avec de nouvelles mises en situation" not in again  # the same questions go on
     # A first attempt, by comparison: two more after it.
     first = _page_text(_come_back(ctx, "40000010"))
     assert "il vous reste 2 essais après celui-ci" in first

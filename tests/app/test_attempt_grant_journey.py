@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from attest import load_directive
 from formation_tic.app.progress import ProgressStore
@@ -29,7 +29,6 @@ from scenarios.model import Scenario
 from scenarios.profile import load_profile
 from tests.app.conftest import FORMATION_TIC, AppServer, lrs_statements, start_server
 from tests.app.pilot import TIMEOUT, Learner
-from tests.browser import Blocked, guard, offline_browser
 from tests.hr.hr_support import ROSTER_HEADER
 
 pytestmark = pytest.mark.slow
@@ -37,23 +36,6 @@ pytestmark = pytest.mark.slow
 LEARNER = "10000071"
 MANAGER = "10000072"
 REASON = "Revu les chapitres 4 et 9 avec sa gestionnaire après un congé de maladie"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Browser, Blocked]]:
-    with offline_browser() as pair:
-        yield pair
-        assert pair[1].urls == [], f"requests left the machine: {pair[1].urls}"
-
-
-@pytest.fixture
-def page(browser: tuple[Browser, Blocked]) -> Iterator[Page]:
-    b, blocked = browser
-    context = b.new_context(locale="fr-CA", viewport={"width": 1100, "height": 900})
-    context.set_default_timeout(TIMEOUT)
-    yield guard(context.new_page(), blocked)
-    context.close()
-    assert blocked.urls == [], f"requests left the machine: {blocked.urls}"
 
 
 @pytest.fixture

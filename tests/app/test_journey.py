@@ -5,7 +5,7 @@ Every non-local request is blocked and counted: there must be none.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,26 +18,10 @@ from lrs_export.local_lrs import LocalLrs
 from scenarios.model import Scenario
 from tests.app.conftest import AppServer, lrs_statements, verbs_for
 from tests.app.pilot import TIMEOUT, Learner
-from tests.browser import Blocked, guard, offline_browser
+from tests.browser import Blocked, guard
+from tests.live import learner_context
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Browser, Blocked]]:
-    with offline_browser() as pair:
-        yield pair
-        assert pair[1].urls == [], f"requests left the machine: {pair[1].urls}"
-
-
-@pytest.fixture
-def page(browser: tuple[Browser, Blocked]) -> Iterator[Page]:
-    b, blocked = browser
-    context = b.new_context(locale="fr-CA", viewport={"width": 1100, "height": 900})
-    context.set_default_timeout(TIMEOUT)
-    yield guard(context.new_page(), blocked)
-    context.close()
-    assert blocked.urls == [], f"requests left the machine: {blocked.urls}"
 
 
 def _verify_code(server: AppServer, code: str, employee: str) -> None:
@@ -166,8 +150,7 @@ def test_reload_mid_quiz_resumes_and_a_second_visit_shows_the_receipt_only_with_
     # Another day, in another browser: whoever types that number (typed identification
     # proves nothing) learns only that it has signed, and when; not who, nor the code.
     b, blocked = browser
-    other = b.new_context(locale="fr-CA", viewport={"width": 1100, "height": 900})
-    other.set_default_timeout(TIMEOUT)
+    other = learner_context(b)
     visitor = Learner(guard(other.new_page(), blocked), bank, shots="reprise-autre")
     visitor.open(app_server.url)
     visitor.identify("10000004")

@@ -15,6 +15,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,3 +205,39 @@ def test_shared_content_is_what_the_files_say(tmp_path: Path) -> None:
     data = json.loads(cache.read_text(encoding="utf-8"))
     assert data["bundled"]["data/obligations.yaml"] == bundled_data("data/obligations.yaml")
     assert [f["version"] for f in data["forms"]] == [f.version for f in available_forms()]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda text: text[: len(text) // 2], id="truncated"),
+        pytest.param(lambda text: text.replace('"data/sources.yaml"', '"data/autre.yaml"', 1), id="bundled"),
+        pytest.param(lambda text: text.replace('"fingerprint":[', '"fingerprint":[0,', 1), id="stale"),
+    ],
+)
+def test_kernels_read_the_shared_file_and_check_again_when_it_is_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: Any
+) -> None:
+    """A sound shared file spares the kernel the check; a damaged or stale one is never
+    trusted: the bank is checked again and the file rewritten."""
+    import scenarios.bank
+
+    bank = tmp_path / "bank"
+    shutil.copytree(ROOT / "scenarios" / "bank", bank)
+    cache = tmp_path / "var" / "app" / "banque-verifiee.json"
+    fresh = shared_graded_bank(bank, None, cache)
+    checks: list[int] = []
+    real = scenarios.bank.load_graded_bank
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        checks.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scenarios.bank, "load_graded_bank", counted)
+    assert shared_graded_bank(bank, None, cache) == fresh
+    assert checks == []  # read from the file
+    cache.write_text(damage(cache.read_text(encoding="utf-8")), encoding="utf-8")
+    assert shared_graded_bank(bank, None, cache) == fresh
+    assert checks == [1]  # checked again
+    assert shared_graded_bank(bank, None, cache) == fresh
+    assert checks == [1]  # and the file rewritten

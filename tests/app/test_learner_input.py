@@ -34,19 +34,13 @@ from lrs_export.local_lrs import LocalLrs
 from scenarios.model import Branching, MultipleChoice, Scenario, SingleChoice, Step, Verdict
 from tests.app.conftest import AppServer, start_server
 from tests.app.pilot import TIMEOUT, Learner, _path_to, form_checkboxes
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, Blocked, guard, offline_browser
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, Blocked, guard
+from tests.live import learner_context
 
 pytestmark = pytest.mark.slow
 
 SELF_DECLARED = ".ftic-self-declared"
 WELCOME = "Ce qui vous attend"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Browser, Blocked]]:
-    with offline_browser() as pair:
-        yield pair
-        assert pair[1].urls == [], f"requests left the machine: {pair[1].urls}"
 
 
 @pytest.fixture
@@ -56,8 +50,7 @@ def new_page(browser: tuple[Browser, Blocked]) -> Iterator[Callable[[], Page]]:
     contexts: list[BrowserContext] = []
 
     def make() -> Page:
-        context = b.new_context(locale="fr-CA", viewport={"width": 1100, "height": 900})
-        context.set_default_timeout(TIMEOUT)
+        context = learner_context(b)
         contexts.append(context)
         return guard(context.new_page(), blocked)
 

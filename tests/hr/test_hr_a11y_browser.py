@@ -11,27 +11,20 @@ machine is blocked and fails the test.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import pytest
 from click.testing import CliRunner
 from playwright.sync_api import Page
 
 from attest import DirectiveInfo, FormContent, fr_ca
-from lrs_export.local_lrs import free_port
 from tests.a11y import axe_violations, format_violations
 from tests.browser import guard, offline_browser, screenshot
+from tests.live import running_dashboard
 
 from .hr_support import failed, started
 from .world import Person, World
@@ -157,35 +150,8 @@ def test_html_report_is_accessible_and_reflows(report_url: str, viewport: str) -
 
 @pytest.fixture(scope="module")
 def dashboard_url(world: World, hr_keys: Any) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("FORMATION_TIC_")},
-        "FORMATION_TIC_DATA_DIR": str(world.tmp),
-        "FORMATION_TIC_HR_PUBLIC_KEY_PATHS": json.dumps([str(hr_keys.certificate)]),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "formation_tic", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=world.tmp,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(url + "sante.txt", timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.5)  # polling for the server to listen, not timing a behaviour
-        else:
-            pytest.fail("le tableau de bord n'a pas démarré")
+    with running_dashboard(world.tmp, world.tmp, hr_keys.certificate, probe="sante.txt") as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from attest import DirectiveInfo, FormContent
-from lrs_export.local_lrs import free_port
 from tests.browser import guard, offline_browser, screenshot
+from tests.live import running_dashboard
 
 from .world import Person, World
 
@@ -34,36 +27,9 @@ def dashboard_url(tmp_path: Path, hr_keys: Any, directive: DirectiveInfo, form: 
         Person("7003", manager="7999", hired_days_ago=90, last_name="Ailleurs"),
     ]
     world.build()
-    port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("FORMATION_TIC_")},
-        # a relative data directory, as a person would give it: kernels must still find it
-        "FORMATION_TIC_DATA_DIR": ".",
-        "FORMATION_TIC_HR_PUBLIC_KEY_PATHS": json.dumps([str(hr_keys.certificate)]),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "formation_tic", "dashboard", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(url, timeout=2)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("le tableau de bord n'a pas démarré")
+    # a relative data directory, as a person would give it: kernels must still find it
+    with running_dashboard(tmp_path, ".", hr_keys.certificate) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
 
 
 def test_a_manager_sees_their_whole_team_and_nobody_else(dashboard_url: str) -> None:

@@ -1,5 +1,6 @@
 """Fixtures of the LTI tests: a real LTI 1.3 platform process, a real Ralph LRS and a real
-``formation-tic serve`` in ``lti`` mode, shared by the session (distinct employee numbers)."""
+``formation-tic serve`` in ``lti`` mode, shared by the session (distinct employee numbers); the
+offline Chromium of a test module (tests/live.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from lrs_export.local_lrs import LocalLrs, free_port, start_local_lrs
 from scenarios.bank import load_bank
 from scenarios.model import Scenario
 from scenarios.profile import load_profile
+from tests.live import browser as browser  # the fixture, for this folder's tests
 from tests.lti.support import LtiServer, PlatformProcess, start_lti_server, start_platform, write_config
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,10 +25,10 @@ import psutil
 from formation_tic.lti.store import LtiStore
 from formation_tic.settings import DataPaths
 from lrs_export.local_lrs import LocalLrs, free_port
+from tests.live import spawn_serve
 from tests.lti.platform import parse_autopost
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-FORMATION_TIC = Path(sys.executable).with_name("formation-tic")
 CLIENT_ID = "formation-tic-test"
 KERNEL_ID = re.compile(r'"kernelId":\s*"([0-9a-f-]{36})"')
 
@@ -187,43 +186,9 @@ def start_lti_server(
 ) -> LtiServer:
     """``formation-tic serve``; with ``built_book`` (tests/conftest.py), its book and bank are
     used instead of building the book at start."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    bank, book = ROOT / "scenarios" / "bank", ROOT / "book"
-    if built_book is not None:
-        bank, book = built_book / "bank", built_book / "book"
-        if not (data_dir / "livre").exists():
-            shutil.copytree(built_book / "var" / "livre", data_dir / "livre")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FORMATION_TIC_")}
-    env.update(
-        FORMATION_TIC_CONFIG=str(config),
-        FORMATION_TIC_DATA_DIR=str(data_dir),
-        FORMATION_TIC_BANK=str(bank),
-        FORMATION_TIC_BOOK=str(book),
-        FORMATION_TIC_APP_PORT=str(port),
-        FORMATION_TIC_APP_IDENTIFICATION=identification,
-        FORMATION_TIC_APP_FLUSH_INTERVAL="0.5",
-        FORMATION_TIC_APP_MAX_KERNELS_PER_CLIENT="40",
-        FORMATION_TIC_ATTEST_KEY_SIZE="2048",
-        PYTHONUNBUFFERED="1",
+    process, log = spawn_serve(
+        data_dir, port, lrs, built_book=built_book, config=config, identification=identification, **app_env
     )
-    if lrs is not None:
-        env.update(
-            FORMATION_TIC_LRS_ENDPOINT=lrs.endpoint,
-            FORMATION_TIC_LRS_USERNAME=lrs.username,
-            FORMATION_TIC_LRS_PASSWORD=lrs.password,
-            FORMATION_TIC_LRS_STATEMENT_MODE="jws-extension",
-        )
-    env.update({f"FORMATION_TIC_APP_{k.upper()}": v for k, v in app_env.items()})
-    log = data_dir / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(FORMATION_TIC), "serve"],
-            env=env,
-            cwd=data_dir,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
     server = LtiServer(f"http://localhost:{port}/", port, data_dir, process, log)
     _wait(f"http://127.0.0.1:{port}/sante.txt", process, log)
     return server

@@ -22,7 +22,8 @@ from attest.store import AttestationStore
 from formation_tic.settings import DataPaths
 from scenarios.model import Scenario
 from tests.app.pilot import TIMEOUT, Learner
-from tests.browser import ARTIFACTS, Blocked, guard, offline_browser
+from tests.browser import ARTIFACTS, Blocked
+from tests.live import learner_page
 from tests.lti.support import ROOT, LtiServer, PlatformProcess
 
 pytestmark = pytest.mark.slow
@@ -40,20 +41,11 @@ def shot(page: Page, name: str, guide: bool = False) -> None:
         shutil.copyfile(path, GUIDE_SHOTS / f"{name}.png")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Browser, Blocked]]:
-    with offline_browser() as pair:
-        yield pair
-        assert pair[1].urls == [], f"requests left the machine: {pair[1].urls}"
-
-
 @pytest.fixture
 def page(browser: tuple[Browser, Blocked]) -> Iterator[Page]:
-    b, blocked = browser
-    context = b.new_context(locale="fr-CA", viewport={"width": 1100, "height": 1000})
-    context.set_default_timeout(TIMEOUT)
-    yield guard(context.new_page(), blocked)
-    context.close()
+    """Taller than the app's: the ENA page with the tool in its frame."""
+    with learner_page(browser, height=1000) as opened:
+        yield opened
 
 
 def tool_frame(page: Page) -> Frame:

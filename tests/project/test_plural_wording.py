@@ -10,18 +10,27 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
-from attest import AttestationStore, init_keys, load_directive, load_form, load_private_key
+import scenarios.wording
+from attest import AttestationStore, fr_ca, init_keys, load_directive, load_form, load_private_key
 from formation_tic.cli import main
 from formation_tic.hr.wording import agree, plural
+from formation_tic.settings import SettingsError, load_settings
+from scenarios.bank import BankError
+from scenarios.build import BuildError, build
+from scenarios.check import check_paths
+from scenarios.profile import Profile, ProfileError, load_profile
 from tests.hr.hr_support import ROSTER_HEADER, roster_csv, sign
 
 ROOT = Path(__file__).resolve().parents[2]
 BANK = ROOT / "scenarios" / "bank"
 BROKEN = ROOT / "tests" / "scenarios" / "broken"
+PROFILE = ROOT / "scenarios" / "profiles" / "cisss-laurentides.yaml"
 
 WORDED = sorted(
     [
@@ -32,9 +41,12 @@ WORDED = sorted(
         ),
         ROOT / "attest" / "verify.py",
         ROOT / "attest" / "widgets.py",
+        ROOT / "formation_tic" / "settings.py",
+        *(ROOT / "scenarios" / f"{name}.py" for name in ("audit", "bank", "build", "check", "profile")),
     ]
 )
-"""The modules that word the HR, trainer and command-line messages checked here."""
+"""The modules that word the HR, trainer and command-line messages checked here (the settings
+root and the scenario checker, audit and book build included)."""
 
 SHORTHAND = re.compile(r"\w\((?:s|x|e|es)\)")
 """« fichier(s) », « nouveau(x) », « refusé(e) », « lue(s) »: a count not agreed."""
@@ -51,6 +63,12 @@ def test_plural_helper_zero_and_one_are_singular() -> None:
     assert plural(2, "ligne lue", "lignes lues") == "2\u00a0lignes lues"
     assert plural(12345, "nouveau", "nouveaux").endswith("\u00a0nouveaux")
     assert [agree(n, "concorde", "concordent") for n in (0, 1, 2)] == ["concorde", "concorde", "concordent"]
+
+
+def test_the_app_and_the_content_library_share_one_helper() -> None:
+    """``scenarios`` may not import the app: the helpers live there and HR re-exports them."""
+    assert plural is scenarios.wording.plural and agree is scenarios.wording.agree
+    assert plural(12345, "personne") == f"{fr_ca.integer(12345)}\u00a0personnes"
 
 
 def test_scenarios_check_agrees_with_the_count(tmp_path: Path) -> None:
@@ -139,3 +157,99 @@ def test_no_shorthand_plural_in_the_worded_modules() -> None:
         if SHORTHAND.search(text)
     ]
     assert found == [], "write the agreement (formation_tic.hr.wording.plural / agree):\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (["FORMATION_TIC_DATADIR"], "variable d'environnement inconnue : FORMATION_TIC_DATADIR (faute"),
+        (
+            ["FORMATION_TIC_DATADIR", "FORMATION_TIC_PROFIL"],
+            "variables d'environnement inconnues : FORMATION_TIC_DATADIR, FORMATION_TIC_PROFIL (faute",
+        ),
+    ],
+)
+def test_unknown_variables_agree_with_the_count(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, names: list[str], expected: str
+) -> None:
+    for name in names:
+        monkeypatch.setenv(name, "x")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(None, data_dir=tmp_path)
+    assert str(caught.value).startswith(expected), caught.value
+
+
+def test_checker_and_bank_agree_with_the_count() -> None:
+    result = check_paths([BROKEN / "plusieurs-problemes.yaml"], load_profile())
+    assert any(p.message.endswith("au moins 1\u00a0élément requis") for p in result.problems), result.problems
+    assert str(BankError(result)) == f"{plural(len(result.problems), 'problème')} dans les scénarios"
+    one = check_paths([BROKEN / "theme-inconnu.yaml"], load_profile())
+    assert str(BankError(one)) == "1\u00a0problème dans les scénarios"
+    assert not SHORTHAND.search(" ".join(p.message for p in result.problems))
+
+
+def _profile_data() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(PROFILE.read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.mark.parametrize(
+    ("extra", "more"), [(1, ""), (2, " (et 1\u00a0autre problème)"), (3, " (et 2\u00a0autres problèmes)")]
+)
+def test_profile_errors_agree_with_the_count(tmp_path: Path, extra: int, more: str) -> None:
+    data = _profile_data()
+    for n in range(extra):
+        data[f"champ_en_trop_{n}"] = "x"
+    path = tmp_path / "profil.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert str(caught.value).endswith(f"champ inconnu{more}"), caught.value
+
+
+@pytest.mark.parametrize(
+    ("count", "more"), [(1, "neutre"), (2, "neutre (et 1\u00a0autre)"), (3, "neutre (et 2\u00a0autres)")]
+)
+def test_provisional_profile_values_agree_with_the_count(tmp_path: Path, count: int, more: str) -> None:
+    data = _profile_data()
+    fields = [("etablissement", "nom"), ("etablissement", "region"), ("directive", "numero")][:count]
+    for section, key in fields:
+        data[section][key] = "À adapter"
+    path = tmp_path / "profil.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert str(caught.value).endswith(more), caught.value
+    assert not SHORTHAND.search(str(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [(1, "valeur provisoire qu'un livre"), (2, "valeurs provisoires qu'un livre")],
+)
+def test_book_build_refusal_agrees_with_the_count(tmp_path: Path, count: int, expected: str) -> None:
+    data = _profile_data()
+    for section, key in [("etablissement", "nom"), ("directive", "numero")][:count]:
+        data[section][key] = "À adapter"
+    with pytest.raises(BuildError) as caught:
+        build([], tmp_path / "livre", tmp_path / "travail", Profile.model_validate(data), output_dir=tmp_path)
+    assert str(caught.value).startswith(f"profil d'établissement : {expected} ne doit pas montrer : ")
+
+
+def test_scenario_audit_agrees_with_the_count(tmp_path: Path) -> None:
+    bank = tmp_path / "banque"
+    bank.mkdir()
+    source = yaml.safe_load(sorted(BANK.glob("*.yaml"))[0].read_text(encoding="utf-8"))
+    source["usage"] = "evaluation"
+    (bank / "un.yaml").write_text(yaml.safe_dump(source, allow_unicode=True), encoding="utf-8")
+    one = CliRunner().invoke(main, ["scenarios", "audit", str(bank), "--attempts", "1"])
+    three = CliRunner().invoke(main, ["scenarios", "audit", str(bank)])
+    assert one.exit_code == 0 and three.exit_code == 0, one.output + three.output
+    assert (
+        "Banque : 1\u00a0scénario noté, 1\u00a0thème. Examen : 1\u00a0scénario par thème, soit 1 ; "
+        "note de passage 80 % (1\u00a0bonne réponse sur 1) ; 1\u00a0essai." in one.stdout
+    )
+    assert "En 1\u00a0essai" in one.stdout and "en 1\u00a0essai) :" in one.stdout
+    assert "; 3\u00a0essais." in three.stdout and "En 3\u00a0essais" in three.stdout
+    assert "en 3\u00a0essais) :" in three.stdout
+    assert not SHORTHAND.search(one.stdout + three.stdout)

@@ -284,7 +284,7 @@ def test_cli_audit_text_and_json(tmp_path: Path) -> None:
     assert text.exit_code == 0, text.output
     assert "Audit des indices de réponse" in text.stdout
     assert "la plus longue" in text.stdout
-    assert "Cible (chaque stratégie naïve < 1 % en 3 essai(s)) : NON atteinte" in text.stdout
+    assert "Cible (chaque stratégie naïve < 1 % en 3\u00a0essais) : NON atteinte" in text.stdout
     assert "a : la plus longue" in text.stdout
     run = CliRunner().invoke(main, ["scenarios", "audit", str(bank), "--json", "--attempts", "2"])
     assert run.exit_code == 0, run.output
