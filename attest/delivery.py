@@ -65,6 +65,19 @@ def register_extensions(record: AttestationRecord) -> dict[str, Any]:
     return {V.EXT_REGISTER_SEQ: record.seq, V.EXT_REGISTER_WITNESS: register_witness(record.jws)}
 
 
+_ONLY_KIND: dict[str, str] = {
+    "attestation": "Seule une attestation (pas une révocation) devient un énoncé « accept ».",
+    "revocation": "Seule une révocation devient un énoncé « voided ».",
+}
+"""The refusal of a record of another kind, by the kind a statement builder expects."""
+
+
+def _require_kind(record: AttestationRecord, kind: str) -> None:
+    """Raise the French refusal of :data:`_ONLY_KIND` unless ``record`` is of ``kind``."""
+    if record.kind != kind:
+        raise AttestError(_ONLY_KIND[kind])
+
+
 def _signed_at(record: AttestationRecord) -> dt.datetime:
     return dt.datetime.strptime(record.signed_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
 
@@ -76,7 +89,7 @@ def attestation_statement(
     from lrs_export.statements import Attempt, accepted
 
     if record.kind != "attestation" or record.quiz_registration is None:
-        raise AttestError("Seule une attestation (pas une révocation) devient un énoncé « accept ».")
+        raise AttestError(_ONLY_KIND["attestation"])
     attempt = Attempt(
         employee_number=record.employee_number,
         homepage=homepage,
@@ -103,7 +116,7 @@ def revocation_statement(
     from lrs_export.statements import voided
 
     if record.kind != "revocation" or record.revokes is None:
-        raise AttestError("Seule une révocation devient un énoncé « voided ».")
+        raise AttestError(_ONLY_KIND["revocation"])
     return voided(
         record.revokes,
         homepage=homepage,
@@ -171,8 +184,7 @@ def enqueue_attestation(
     certificate_pem: bytes | None = None,
 ) -> str:
     """Add an attestation's ``accept`` statement to ``outbox`` (see :func:`enqueue_record`)."""
-    if record.kind != "attestation":
-        raise AttestError("Seule une attestation (pas une révocation) devient un énoncé « accept ».")
+    _require_kind(record, "attestation")
     return enqueue_record(record, outbox, lrs_settings, private_key, certificate_pem)
 
 
@@ -184,6 +196,5 @@ def enqueue_revocation(
     certificate_pem: bytes | None = None,
 ) -> str:
     """Add a revocation's ``voided`` statement to ``outbox`` (see :func:`enqueue_record`)."""
-    if record.kind != "revocation":
-        raise AttestError("Seule une révocation devient un énoncé « voided ».")
+    _require_kind(record, "revocation")
     return enqueue_record(record, outbox, lrs_settings, private_key, certificate_pem)

@@ -41,6 +41,14 @@ PROBLEM_LABELS: dict[str, str] = {
 }
 
 
+def finding_line(seq: int | None, record_id: str | None, label: str, message: str) -> str:
+    """A finding as printed: ``n° SEQ (id ID) : LABEL – MESSAGE`` (``registre`` without a position)."""
+    where = f"n° {seq}" if seq is not None else "registre"
+    if record_id:
+        where += f" (id {record_id})"
+    return f"{where} : {label} – {message}"
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem found on one record (``seq``/``record_id`` None for store-wide ones)."""
@@ -51,10 +59,7 @@ class Finding:
     message: str
 
     def __str__(self) -> str:
-        where = f"n° {self.seq}" if self.seq is not None else "registre"
-        if self.record_id:
-            where += f" (id {self.record_id})"
-        return f"{where} : {PROBLEM_LABELS[self.problem]} – {self.message}"
+        return finding_line(self.seq, self.record_id, PROBLEM_LABELS[self.problem], self.message)
 
 
 @dataclass

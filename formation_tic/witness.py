@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from attest.delivery import register_witness
 from attest.store import StoreReader
+from attest.verify import finding_line
 from lrs_export import vocabulary as V
 from lrs_export.client import LrsClient
 from lrs_export.outbox import Outbox
@@ -83,10 +84,9 @@ class WitnessFinding:
     message: str
 
     def __str__(self) -> str:
-        where = f"n° {self.seq}" if self.seq is not None else "registre"
-        if self.record_id:
-            where += f" (id {self.record_id})"
-        return f"{where} : {PROBLEM_LABELS.get(self.problem, self.problem)} – {self.message}"
+        return finding_line(
+            self.seq, self.record_id, PROBLEM_LABELS.get(self.problem, self.problem), self.message
+        )
 
 
 @dataclass

@@ -264,9 +264,7 @@ def initialized(
     statement_id: uuid.UUID | str | None = None,
 ) -> JSONDict:
     """The learner started an attempt of the module."""
-    return _statement(
-        attempt, "initialized", module_activity(), timestamp=timestamp, statement_id=statement_id
-    )
+    return _module_statement(attempt, "initialized", timestamp, statement_id)
 
 
 def experienced(
@@ -349,6 +347,20 @@ def answered_step(
     )
 
 
+def _module_statement(
+    attempt: Attempt,
+    verb_key: str,
+    timestamp: datetime | None,
+    statement_id: uuid.UUID | str | None,
+    *,
+    result: tincan.Result | None = None,
+) -> JSONDict:
+    """A statement whose object is the module itself, in the attempt's default context."""
+    return _statement(
+        attempt, verb_key, module_activity(), result=result, timestamp=timestamp, statement_id=statement_id
+    )
+
+
 def _module_result(
     verb_key: str,
     attempt: Attempt,
@@ -361,14 +373,7 @@ def _module_result(
 ) -> JSONDict:
     score = _score(score_raw, score_max) if score_raw is not None and score_max else None
     result = tincan.Result(success=success, score=score, completion=completion)
-    return _statement(
-        attempt,
-        verb_key,
-        module_activity(),
-        result=result,
-        timestamp=timestamp,
-        statement_id=statement_id,
-    )
+    return _module_statement(attempt, verb_key, timestamp, statement_id, result=result)
 
 
 def passed(
@@ -424,9 +429,7 @@ def terminated(
     statement_id: uuid.UUID | str | None = None,
 ) -> JSONDict:
     """The learner left the module (end of the attempt)."""
-    return _statement(
-        attempt, "terminated", module_activity(), timestamp=timestamp, statement_id=statement_id
-    )
+    return _module_statement(attempt, "terminated", timestamp, statement_id)
 
 
 def accepted(

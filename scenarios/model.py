@@ -243,6 +243,11 @@ class Scenario(_Strict):
         description="Règles évaluées par ce scénario (identifiants de scenarios/data/obligations.yaml).",
     )
 
+    @property
+    def kind(self) -> str:
+        """The question's kind: « single », « multiple » or « branching »."""
+        return self.question.kind
+
     @field_validator("regles")
     @classmethod
     def _rules_cite_their_source(cls, value: list[str], info: ValidationInfo) -> list[str]:

@@ -10,9 +10,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -127,6 +128,23 @@ def browser() -> Iterator[tuple[Browser, Blocked]]:
     with offline_browser() as pair:
         yield pair
         assert pair[1].urls == [], f"requests left the machine: {pair[1].urls}"
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., Any]:
+    """Poll ``check`` until it returns a truthy value (or the timeout passes: its last value).
+
+    A fixture: a folder's conftest.py imports it (tests/app, tests/lti)."""
+
+    def _wait(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.3) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            value = check()
+            if value or time.monotonic() > deadline:
+                return value
+            time.sleep(interval)
+
+    return _wait
 
 
 def learner_context(chromium: Browser, height: int = 900) -> BrowserContext:

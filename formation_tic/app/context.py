@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,7 +60,7 @@ class JourneyContext:
     """Everything a journey needs, built once per kernel by the entry point."""
 
     settings: LearnerAppSettings
-    scenarios: dict[str, Scenario]
+    scenarios: Mapping[str, Scenario]
     form: FormContent
     forms: list[FormContent]
     directive: DirectiveInfo

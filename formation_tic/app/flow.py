@@ -39,11 +39,12 @@ from attest.status import EmployeeStatus
 from attest.store import QuizResult, normalize_code
 from formation_tic.attempt_grants import Standing
 from scenarios.grading import AnswerEvent, AttemptGrade, grade_attempt
-from scenarios.model import Scenario
+from scenarios.model import Scenario, Theme
 from scenarios.shuffle import shuffled
 
 from .draw import draw_quiz
 from .identity import Identity
+from .lazy_bank import bank_entries
 from .progress import AttemptProgress, ProgressStore
 from .settings import LearnerAppSettings
 
@@ -59,8 +60,9 @@ class FlowError(Exception):
     """A transition not allowed from the current step; the message is French."""
 
 
-def stand_ins(attempt: AttemptProgress, bank: Mapping[str, Scenario], per_theme: int) -> dict[str, str]:
-    """For each scenario of ``attempt``'s draw gone from ``bank`` and not answered: its stand-in.
+def stand_ins(attempt: AttemptProgress, themes: Mapping[str, Theme], per_theme: int) -> dict[str, str]:
+    """For each scenario of ``attempt``'s draw gone from the bank (``themes``: the bank's
+    scenarios and their themes) and not answered: its stand-in.
 
     What a learner expects when a trainer removed or renamed a scenario of their stored draw:
 
@@ -83,27 +85,27 @@ def stand_ins(attempt: AttemptProgress, bank: Mapping[str, Scenario], per_theme:
     given: a learner who comes back finds the stand-ins already answered in their place.
     """
     answers = attempt.answers
-    missing = [sid for sid in attempt.scenario_ids if sid not in bank and sid not in answers]
+    missing = [sid for sid in attempt.scenario_ids if sid not in themes and sid not in answers]
     if not missing:
         return {}
     drawn = set(attempt.scenario_ids)
     earlier = [sid for sid in answers if sid not in drawn]
-    pool = sorted(sid for sid in bank if sid not in drawn)
+    pool = sorted(sid for sid in themes if sid not in drawn)
     random.Random(attempt.registration).shuffle(pool)  # before taking the earlier ones out: stable
     pool = [sid for sid in pool if sid not in earlier]
-    per = Counter(bank[sid].theme for sid in attempt.scenario_ids if sid in bank)
+    per = Counter(themes[sid] for sid in attempt.scenario_ids if sid in themes)
     found: dict[str, str] = {}
     for sid in missing:
         if earlier:
             pick = earlier.pop(0)
         elif pool:
-            pick = next((c for c in pool if per[bank[c].theme] < per_theme), pool[0])
+            pick = next((c for c in pool if per[themes[c]] < per_theme), pool[0])
             pool.remove(pick)
         else:
             break
         found[sid] = pick
-        if pick in bank:
-            per[bank[pick].theme] += 1
+        if pick in themes:
+            per[themes[pick]] += 1
     return found
 
 
@@ -158,6 +160,9 @@ class LearnerFlow:
         rng: random.Random,
     ) -> None:
         self.scenarios = scenarios
+        self.entries = bank_entries(scenarios)
+        """What a draw needs of each scenario (a lazy bank's scenarios are read when drawn)."""
+        self.themes = {e.id: e.theme for e in self.entries}
         self.directive_version = directive_version
         self.rules = rules
         self.progress = progress
@@ -206,7 +211,7 @@ class LearnerFlow:
         """The current attempt's questions: as drawn, each one gone from the bank since and
         not answered replaced by its stand-in (:func:`stand_ins`)."""
         attempt = self._current()
-        found = stand_ins(attempt, self.scenarios, self.rules.per_theme)
+        found = stand_ins(attempt, self.themes, self.rules.per_theme)
         return [found.get(sid, sid) for sid in attempt.scenario_ids]
 
     @property
@@ -258,7 +263,7 @@ class LearnerFlow:
         attempt = self._current()
         ids = self.draw
         known = [sid for sid in ids if sid in self.scenarios]
-        themes = {sid: self.scenarios[sid].theme for sid in known}
+        themes = {sid: self.themes[sid] for sid in known}
         by_theme = grade_attempt(known, attempt.answers, themes, self.rules.pass_mark)
         right = sum(1 for sid in ids if attempt.answers.get(sid))
         return AttemptGrade(
@@ -429,7 +434,7 @@ class LearnerFlow:
         """A new attempt: fresh draw, new registration, ``initialized``."""
         number = self._identity().employee_number
         previous = self.progress.attempts(number, self.directive_version)
-        drawn = draw_quiz(list(self.scenarios.values()), self.rules.per_theme, self.rng, avoid=avoid)
+        drawn = draw_quiz(self.entries, self.rules.per_theme, self.rng, avoid=avoid)
         self.attempt = self.progress.create(
             number,
             str(uuid.uuid4()),
@@ -445,9 +450,7 @@ class LearnerFlow:
         One transaction: two pages of the same person never open two attempts for one grant.
         False (nothing done) when another page opened it first.
         """
-        drawn = draw_quiz(
-            list(self.scenarios.values()), self.rules.per_theme, self.rng, avoid=list(failed.scenario_ids)
-        )
+        drawn = draw_quiz(self.entries, self.rules.per_theme, self.rng, avoid=list(failed.scenario_ids))
         attempt = self.progress.replace_failed(failed, str(uuid.uuid4()), [s.id for s in drawn])
         if attempt is None:
             return False

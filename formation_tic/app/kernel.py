@@ -43,12 +43,11 @@ def build_context(settings: KernelSettings) -> JourneyContext:
     """Load the bank and the form, open the stores; the key is read when the learner signs."""
     app, paths = settings.app, settings.paths
     content = shared_content(settings.bank, settings.profile, paths.bank_cache)  # never the practice set
-    scenarios = {s.id: s for s in content.scenarios}
     key = DeferredPrivateKey(paths.private_key, settings.attest.passphrase_bytes())
     cert = paths.certificate.read_bytes() if paths.certificate.exists() else None
     return JourneyContext(
         settings=app,
-        scenarios=scenarios,
+        scenarios=content.scenarios,
         form=select_form(content.forms, settings.attest.form_version),
         forms=content.forms,
         directive=content.directive,

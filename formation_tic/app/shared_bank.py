@@ -8,7 +8,9 @@ the graded answers); the other kernels read that file and validate it with the s
 
 The file also holds what kernels would otherwise parse themselves: the HTML of every
 Markdown text of the bank, the sources and rules registries, every version of the engagement
-form and the directive's identity. A learner kernel then needs neither a Markdown nor a YAML
+form and the directive's identity. Each scenario is kept packed (compressed JSON with its
+texts' HTML) beside what a draw needs of it: a kernel reads only the scenarios its learner
+draws (:mod:`.lazy_bank`). A learner kernel then needs neither a Markdown nor a YAML
 parser. The file names what it was made from (each bank file's size and modification time,
 the profile's, the rules', the forms' and the package version): when any of these changes,
 the next kernel checks everything again, so a corrected or broken file is seen exactly as
@@ -17,26 +19,31 @@ before.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from pydantic import Base64Bytes, BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
 
 from attest.directive import DirectiveInfo
 from attest.errors import FormError
 from attest.form import FORMS_PACKAGE_DIR, FormContent
-from scenarios.model import Scenario
+from scenarios.model import Scenario, Theme
 from scenarios.quiz import markdown_html, markdown_texts, remember_rendered
 from scenarios.sources import BUNDLED_DATA, bundled_data, remember_bundled_data
 
+from .lazy_bank import BankEntry, LazyBank
+
 logger = logging.getLogger(__name__)
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _RULE_FILES = (*BUNDLED_DATA, "profiles/cisss-laurentides.yaml")
 
 
@@ -44,7 +51,8 @@ _RULE_FILES = (*BUNDLED_DATA, "profiles/cisss-laurentides.yaml")
 class SharedContent:
     """What every learner page shows: the graded bank, the form's versions, the directive."""
 
-    scenarios: list[Scenario]
+    scenarios: Mapping[str, Scenario]
+    """By id; read from the shared file, a :class:`~.lazy_bank.LazyBank`."""
     forms: list[FormContent]
     directive: DirectiveInfo
 
@@ -82,9 +90,49 @@ class _StaleCache(ValueError):
     """The file was made from other files than the ones in place now."""
 
 
+class _Packed(BaseModel):
+    """One scenario as the shared file keeps it: the scenario and its texts' HTML."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    scenario: Scenario
+    rendered: dict[str, str]
+
+
+class _Entry(BaseModel):
+    """One scenario of the shared file: what a draw needs, and the packed scenario (zlib)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    id: str
+    theme: Theme
+    kind: Literal["single", "multiple", "branching"]
+    packed: Base64Bytes
+
+
+def _pack(scenario: Scenario) -> dict[str, Any]:
+    rendered = {text: markdown_html(text) for text in markdown_texts(scenario)}
+    packed = _Packed(scenario=scenario, rendered=rendered).model_dump_json().encode("utf-8")
+    entry = BankEntry.of(scenario)
+    return {
+        "id": entry.id,
+        "theme": entry.theme.value,
+        "kind": entry.kind,
+        "packed": base64.b64encode(zlib.compress(packed, 9)).decode("ascii"),
+    }
+
+
+def _unpack(packed: bytes) -> Scenario:
+    """A packed scenario validated, its renderings kept under the scenario's own strings."""
+    data = _Packed.model_validate_json(zlib.decompress(packed))
+    remember_rendered({text: data.rendered[text] for text in markdown_texts(data.scenario)})
+    return data.scenario
+
+
 class _CacheFile(BaseModel):
     """The shared file, validated by pydantic-core straight from its JSON text: a kernel builds
-    no intermediate dictionaries (they would cost it about a megabyte for good).
+    no intermediate dictionaries (they would cost it about a megabyte for good). Each
+    scenario stays packed until the page uses it (:class:`~.lazy_bank.LazyBank`).
 
     Fields validate in this order: the fingerprint first, then the bundled registries, which
     the scenarios' rule references are checked against.
@@ -94,8 +142,7 @@ class _CacheFile(BaseModel):
 
     fingerprint: list[Any]
     bundled: dict[str, Any]
-    scenarios: list[Scenario]
-    rendered: dict[str, str]
+    scenarios: list[_Entry]
     forms: list[FormContent]
     directive: DirectiveInfo
 
@@ -123,9 +170,9 @@ def _read(cache: Path, fingerprint: list[Any]) -> SharedContent | None:
         data = _CacheFile.model_validate_json(text, context={"fingerprint": expected})
         if not data.forms:
             return None
-        # Keyed by the scenarios' own strings: the file's copies of the texts are let go.
-        remember_rendered({t: data.rendered[t] for s in data.scenarios for t in markdown_texts(s)})
-        return SharedContent(scenarios=data.scenarios, forms=data.forms, directive=data.directive)
+        items = [(BankEntry(e.id, e.theme, e.kind), e.packed) for e in data.scenarios]
+        bank = LazyBank(items, _unpack)
+        return SharedContent(scenarios=bank, forms=data.forms, directive=data.directive)
     except (OSError, ValueError, KeyError, TypeError, ValidationError):
         return None
 
@@ -135,8 +182,7 @@ def _write(cache: Path, fingerprint: list[Any], content: SharedContent) -> None:
     data = {
         "fingerprint": fingerprint,
         "bundled": {name: bundled_data(name) for name in BUNDLED_DATA},
-        "scenarios": [s.model_dump(mode="json") for s in content.scenarios],
-        "rendered": {text: markdown_html(text) for s in content.scenarios for text in markdown_texts(s)},
+        "scenarios": [_pack(s) for s in content.scenarios.values()],
         "forms": [f.model_dump(mode="json") for f in content.forms],
         "directive": content.directive.model_dump(mode="json"),
     }
@@ -171,7 +217,7 @@ def shared_content(bank: Path, profile: Path | None, cache: Path) -> SharedConte
     from scenarios.profile import load_profile
 
     content = SharedContent(
-        scenarios=load_graded_bank([bank], load_profile(profile)),
+        scenarios={s.id: s for s in load_graded_bank([bank], load_profile(profile))},
         forms=available_forms(),
         directive=load_directive(profile),
     )
@@ -180,8 +226,8 @@ def shared_content(bank: Path, profile: Path | None, cache: Path) -> SharedConte
 
 
 def shared_graded_bank(bank: Path, profile: Path | None, cache: Path) -> list[Scenario]:
-    """The graded scenarios of :func:`shared_content`."""
-    return shared_content(bank, profile, cache).scenarios
+    """The graded scenarios of :func:`shared_content`, each one read."""
+    return list(shared_content(bank, profile, cache).scenarios.values())
 
 
 def warm_shared_bank(bank: Path, profile: Path | None, cache: Path) -> bool:

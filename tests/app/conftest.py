@@ -9,7 +9,7 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from tests.browser import Blocked
 from tests.live import FORMATION_TIC as FORMATION_TIC
 from tests.live import browser as browser  # the fixture, for this folder's tests
 from tests.live import learner_page, spawn_serve
+from tests.live import wait_for as wait_for  # the fixture, for this folder's tests
 
 
 @dataclass
@@ -149,18 +150,3 @@ def verbs_for(lrs: LocalLrs, registration: str) -> Counter[str]:
         for s in lrs_statements(lrs)
         if s.get("context", {}).get("registration") == registration
     )
-
-
-@pytest.fixture
-def wait_for() -> Callable[..., Any]:
-    """Poll ``check`` until it returns a truthy value."""
-
-    def _wait(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.3) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = check()
-            if value or time.monotonic() > deadline:
-                return value
-            time.sleep(interval)
-
-    return _wait

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import html
-import random
 import re
 import uuid
 from collections.abc import Iterator
@@ -20,14 +19,10 @@ import ipywidgets as w
 import pytest
 
 import localdb
-from attest import AttestationStore, available_forms, load_directive, load_form
+from attest import load_directive
 from formation_tic import attempt_grants
 from formation_tic.app.identity import Identity
 from formation_tic.app.journey import Journey, JourneyContext
-from formation_tic.app.progress import ProgressStore
-from formation_tic.app.settings import LearnerAppSettings
-from lrs_export.outbox import Outbox
-from lrs_export.settings import LrsSettings
 from scenarios.quiz import QuizWidget
 from tests.app import unit_support
 from tests.app.unit_support import answer_events
@@ -37,24 +32,9 @@ VERSION = load_directive().version
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[JourneyContext]:
-    with (
-        ProgressStore(tmp_path / "progress.db") as progress,
-        Outbox(tmp_path / "outbox.db") as outbox,
-        AttestationStore(tmp_path / "attestations.db") as store,
-    ):
-        yield JourneyContext(
-            settings=LearnerAppSettings(),  # 1 scenario per theme (13), pass mark 80 %, 3 attempts
-            scenarios=dict(unit_support.bank()),
-            form=load_form(),
-            forms=available_forms(),
-            directive=load_directive(),
-            progress=progress,
-            outbox=outbox,
-            store=store,
-            private_key=unit_support.private_key(),
-            lrs=LrsSettings(statement_mode="jws-extension"),
-            rng=random.Random(11),
-        )
+    # default settings: 1 scenario per theme (13), pass mark 80 %, 3 attempts; a copy of the bank
+    with unit_support.journey_context(tmp_path, seed=11, scenarios=dict(unit_support.bank())) as context:
+        yield context
 
 
 def _walk(box: w.Widget) -> Iterator[w.Widget]:

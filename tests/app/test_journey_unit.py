@@ -9,23 +9,18 @@ read (see :class:`scenarios.quiz.SubmitButton`).
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from pathlib import Path
 
 import ipywidgets as w
 import pytest
 
-from attest import AttestationStore, available_forms, load_directive, load_form
 from attest.receipt import signed_on, version_words
 from attest.record import AttestationRecord
 from formation_tic.app.identity import Identity
 from formation_tic.app.journey import Journey, JourneyContext
-from formation_tic.app.progress import ProgressStore
 from formation_tic.app.settings import LearnerAppSettings
 from formation_tic.app.shell import SELF_DECLARED_NOTICE
-from lrs_export.outbox import Outbox
-from lrs_export.settings import LrsSettings
 from scenarios.quiz import QuizWidget
 from scenarios.submit import SubmitButton
 from tests.app import unit_support
@@ -34,24 +29,8 @@ from tests.app.unit_support import answer_events
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[JourneyContext]:
-    with (
-        ProgressStore(tmp_path / "progress.db") as progress,
-        Outbox(tmp_path / "outbox.db") as outbox,
-        AttestationStore(tmp_path / "attestations.db") as store,
-    ):
-        yield JourneyContext(
-            settings=LearnerAppSettings(),
-            scenarios=unit_support.bank(),
-            form=load_form(),
-            forms=available_forms(),
-            directive=load_directive(),
-            progress=progress,
-            outbox=outbox,
-            store=store,
-            private_key=unit_support.private_key(),
-            lrs=LrsSettings(statement_mode="jws-extension"),
-            rng=random.Random(7),
-        )
+    with unit_support.journey_context(tmp_path, seed=7) as context:
+        yield context
 
 
 def _press(journey: Journey, label: str, times: int = 1) -> None:

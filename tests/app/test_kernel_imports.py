@@ -9,10 +9,12 @@ learner signs, and the bank checked once and shared by the kernels.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
 import uuid
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -182,11 +184,16 @@ def test_shared_bank_carries_each_markdown_text_as_the_parser_renders_it(tmp_pat
 
     settings = _prepared_data_dir(tmp_path)
     data = json.loads(settings.paths.bank_cache.read_text(encoding="utf-8"))
+    rendered: dict[str, str] = {}
+    for entry in data["scenarios"]:
+        packed = json.loads(zlib.decompress(base64.b64decode(entry["packed"])))
+        assert packed["scenario"]["id"] == entry["id"]
+        rendered.update(packed["rendered"])
     parser = MarkdownIt("commonmark", {"html": False})
     scenarios = shared_graded_bank(settings.bank, settings.profile, settings.paths.bank_cache)
     texts = {t for s in scenarios for t in quiz.markdown_texts(s)}
-    assert texts and texts == set(data["rendered"])
-    assert all(data["rendered"][t] == parser.render(t) for t in texts)
+    assert texts and texts == set(rendered)
+    assert all(rendered[t] == parser.render(t) for t in texts)
     assert quiz.markdown_html("Un **texte** absent") == "<p>Un <strong>texte</strong> absent</p>\n"
 
 
@@ -241,3 +248,39 @@ def test_kernels_read_the_shared_file_and_check_again_when_it_is_damaged(
     assert checks == [1]  # checked again
     assert shared_graded_bank(bank, None, cache) == fresh
     assert checks == [1]  # and the file rewritten
+
+
+def test_a_learner_kernel_reads_only_the_scenarios_its_quiz_draws(tmp_path: Path) -> None:
+    """The shared bank stays packed: opening the page reads no scenario, the welcome page of a
+    new attempt reads the drawn ones only, and each is the checked bank's scenario."""
+    from formation_tic.app.identity import Identity
+    from formation_tic.app.journey import Journey
+    from formation_tic.app.kernel import build_context
+    from formation_tic.app.kernel_config import load_kernel_settings
+    from formation_tic.app.lazy_bank import LazyBank
+
+    settings = _prepared_data_dir(tmp_path)
+    ctx = build_context(load_kernel_settings({KERNEL_CONFIG_ENV: str(settings.paths.kernel_config)}))
+    bank = ctx.scenarios
+    assert isinstance(bank, LazyBank) and bank.read_ids == set()
+    journey = Journey(ctx, identity=Identity("40000021", "sso-header"))
+    assert journey.flow.step == "accueil"
+    drawn = set(journey.flow.draw)
+    assert bank.read_ids <= drawn and len(drawn) < len(bank)
+    fresh = {s.id: s for s in load_graded_bank([settings.bank], load_profile(settings.profile))}
+    assert set(bank) == set(fresh)
+    assert all(bank[sid] == fresh[sid] for sid in drawn)
+
+
+def test_a_packed_scenario_that_is_not_its_entry_is_refused(tmp_path: Path) -> None:
+    """A scenario read from the shared file must be the one its entry announces."""
+    from formation_tic.app.lazy_bank import BankEntry, LazyBank
+    from formation_tic.app.shared_bank import _unpack
+
+    settings = _prepared_data_dir(tmp_path)
+    data = json.loads(settings.paths.bank_cache.read_text(encoding="utf-8"))
+    first, second = data["scenarios"][:2]
+    entry = BankEntry(first["id"], first["theme"], first["kind"])
+    bank = LazyBank([(entry, base64.b64decode(second["packed"]))], _unpack)
+    with pytest.raises(ValueError, match="banque partagée incohérente"):
+        bank[first["id"]]

@@ -1,12 +1,23 @@
-"""Helpers of the app's unit tests (no browser): the bank, a key, answers as the quiz reports them."""
+"""Helpers of the app's unit tests (no browser): the bank, a key, a journey's context, answers as
+the quiz reports them."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from attest import AttestationStore, available_forms, load_directive, load_form
+from formation_tic.app.journey import JourneyContext
+from formation_tic.app.progress import ProgressStore
+from formation_tic.app.settings import LearnerAppSettings
+from lrs_export.outbox import Outbox
+from lrs_export.settings import LrsSettings
 from scenarios.bank import load_bank
 from scenarios.grading import AnswerEvent, BranchingRun, choice_event, grade_choice
 from scenarios.model import Branching, Ending, MultipleChoice, Scenario, SingleChoice, Step, Verdict
@@ -25,6 +36,32 @@ def bank() -> dict[str, Scenario]:
 def private_key() -> rsa.RSAPrivateKey:
     """A signing key for the tests (generated once)."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@contextmanager
+def journey_context(tmp_path: Path, *, seed: int, **overrides: Any) -> Iterator[JourneyContext]:
+    """A journey's context on the real stores in ``tmp_path`` (closed after): default settings,
+    the source :func:`bank`, the default form and directive, :func:`private_key`, statements as
+    JWS extensions and ``random.Random(seed)``; ``overrides``: other JourneyContext fields."""
+    with (
+        ProgressStore(tmp_path / "progress.db") as progress,
+        Outbox(tmp_path / "outbox.db") as outbox,
+        AttestationStore(tmp_path / "attestations.db") as store,
+    ):
+        fields: dict[str, Any] = {
+            "settings": LearnerAppSettings(),
+            "scenarios": bank(),
+            "form": load_form(),
+            "forms": available_forms(),
+            "directive": load_directive(),
+            "progress": progress,
+            "outbox": outbox,
+            "store": store,
+            "private_key": private_key(),
+            "lrs": LrsSettings(statement_mode="jws-extension"),
+            "rng": random.Random(seed),
+        }
+        yield JourneyContext(**{**fields, **overrides})
 
 
 def answer_events(scenario: Scenario, correct: bool) -> list[AnswerEvent]:

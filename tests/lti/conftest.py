@@ -4,10 +4,8 @@ offline Chromium of a test module (tests/live.py)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,6 +14,7 @@ from scenarios.bank import load_bank
 from scenarios.model import Scenario
 from scenarios.profile import load_profile
 from tests.live import browser as browser  # the fixture, for this folder's tests
+from tests.live import wait_for as wait_for  # the fixture, for this folder's tests
 from tests.lti.support import LtiServer, PlatformProcess, start_lti_server, start_platform, write_config
 
 
@@ -67,18 +66,3 @@ def bank(built_book: Path) -> dict[str, Scenario]:
     """The scenarios as the app sees them (profile applied), by title."""
     scenarios = load_bank([built_book / "bank"], load_profile(None))
     return {s.title: s for s in scenarios}
-
-
-@pytest.fixture
-def wait_for() -> Callable[..., Any]:
-    """Poll ``check`` until it returns a truthy value (or the timeout passes: its last value)."""
-
-    def _wait(check: Callable[[], Any], timeout: float = 60.0, interval: float = 0.3) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            value = check()
-            if value or time.monotonic() > deadline:
-                return value
-            time.sleep(interval)
-
-    return _wait
