@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from playwright.sync_api import Locator, Page, expect
+import pytest
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from attest import load_form
 from scenarios.model import Branching, Ending, MultipleChoice, Scenario, SingleChoice, Step, Verdict
-from tests.browser import screenshot
+from tests.browser import Blocked, guard, offline_browser, screenshot
 
 TIMEOUT = 60_000
+
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[tuple[Browser, Blocked]]:
+    """One offline Chromium per test module, and what it blocked: nothing may leave the machine.
+    Import it as ``from tests.app.pilot import browser as browser``."""
+    with offline_browser() as pair:
+        yield pair
+        assert pair[1].urls == [], f"requests left the machine: {pair[1].urls}"
+
+
+def new_page(browser: tuple[Browser, Blocked], viewport: ViewportSize) -> Page:
+    """A fresh fr-CA page of that size, in its own context, guarded against leaving the machine."""
+    b, blocked = browser
+    context = b.new_context(locale="fr-CA", viewport=viewport)
+    context.set_default_timeout(TIMEOUT)
+    return guard(context.new_page(), blocked)
+
 
 FORM_CHECKBOXES = len(load_form().engagements) + 2
 """The form's checkboxes in the app: each commitment, the identity confirmation, the consent."""

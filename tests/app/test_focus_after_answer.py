@@ -11,7 +11,6 @@ decision. axe-core (:mod:`tests.a11y`) finds no violation in those states.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
@@ -19,30 +18,15 @@ from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 from scenarios.model import Branching, Ending, Scenario, SingleChoice, Step
 from tests.a11y import axe_violations, format_violations
 from tests.app.conftest import AppServer
-from tests.app.pilot import TIMEOUT, Learner
-from tests.browser import Blocked, guard, offline_browser
+from tests.app.pilot import DESKTOP, PHONE, TIMEOUT, Learner, new_page
+from tests.app.pilot import browser as browser  # the module's offline browser
+from tests.browser import Blocked
 
 pytestmark = pytest.mark.slow
 
-DESKTOP: ViewportSize = {"width": 1280, "height": 800}
-PHONE: ViewportSize = {"width": 390, "height": 844}
 
 IN_QUIZ_NOT_A_CONTROL = """el => el !== null && el.closest('.ftic-quiz') !== null
   && !['BUTTON', 'INPUT', 'A'].includes(el.tagName)"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Browser, Blocked]]:
-    with offline_browser() as pair:
-        yield pair
-        assert pair[1].urls == [], f"requests left the machine: {pair[1].urls}"
-
-
-def _new_page(browser: tuple[Browser, Blocked], viewport: ViewportSize) -> Page:
-    b, blocked = browser
-    context = b.new_context(locale="fr-CA", viewport=viewport)
-    context.set_default_timeout(TIMEOUT)
-    return guard(context.new_page(), blocked)
 
 
 def _no_axe_violation(page: Page, where: str) -> None:
@@ -153,7 +137,7 @@ def test_focus_goes_to_the_feedback_then_tab_to_the_next_control(
     viewport: ViewportSize,
     number: str,
 ) -> None:
-    page = _new_page(browser, viewport)
+    page = new_page(browser, viewport)
     label = f"{viewport['width']} px"
     try:
         mouse = Learner(page, bank)

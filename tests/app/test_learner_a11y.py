@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
@@ -25,28 +24,13 @@ from scenarios.bank import graded
 from scenarios.model import Scenario
 from tests.a11y import axe_violations, format_violations
 from tests.app.conftest import AppServer
-from tests.app.pilot import TIMEOUT, Learner
-from tests.browser import Blocked, guard, offline_browser
+from tests.app.pilot import DESKTOP, PHONE, TIMEOUT, Learner, new_page
+from tests.app.pilot import browser as browser  # the module's offline browser
+from tests.browser import Blocked
 
 pytestmark = pytest.mark.slow
 
-DESKTOP: ViewportSize = {"width": 1280, "height": 800}
-PHONE: ViewportSize = {"width": 390, "height": 844}
 NARROW: ViewportSize = {"width": 320, "height": 640}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[tuple[Browser, Blocked]]:
-    with offline_browser() as pair:
-        yield pair
-        assert pair[1].urls == [], f"requests left the machine: {pair[1].urls}"
-
-
-def _new_page(browser: tuple[Browser, Blocked], viewport: ViewportSize) -> Page:
-    b, blocked = browser
-    context = b.new_context(locale="fr-CA", viewport=viewport)
-    context.set_default_timeout(TIMEOUT)
-    return guard(context.new_page(), blocked)
 
 
 # --- what every state must satisfy --------------------------------------------------------
@@ -255,7 +239,7 @@ def test_every_step_focuses_its_heading_at_the_top_and_passes_axe(
     number: str,
     keyboard: bool,
 ) -> None:
-    page = _new_page(browser, viewport)
+    page = new_page(browser, viewport)
     try:
         _journey(page, app_server, bank, number, f"{viewport['width']} px", keyboard=keyboard)
     finally:
@@ -265,7 +249,7 @@ def test_every_step_focuses_its_heading_at_the_top_and_passes_axe(
 def test_arrow_keys_move_within_a_question_and_tab_leaves_the_group(
     app_server: AppServer, browser: tuple[Browser, Blocked], bank: dict[str, Scenario]
 ) -> None:
-    page = _new_page(browser, DESKTOP)
+    page = new_page(browser, DESKTOP)
     try:
         learner = Learner(page, bank)
         learner.open(app_server.url)
@@ -319,7 +303,7 @@ def test_the_lock_out_page_after_the_last_failure(
 ) -> None:
     number = f"3200{viewport['width']:04d}"
     _seed_locked_out(app_server, number, bank)
-    page = _new_page(browser, viewport)
+    page = new_page(browser, viewport)
     try:
         learner = Learner(page, bank)
         learner.open(app_server.url)
