@@ -155,10 +155,11 @@ class _CacheFile(BaseModel):
 
     @field_validator("bundled")
     @classmethod
-    def _remember(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _remember(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         if set(value) != set(BUNDLED_DATA):
             raise ValueError("données intégrées incomplètes")
-        remember_bundled_data(value)  # the same files' content (fingerprint): rules validate from it
+        if "fingerprint" in info.data:  # the same files' content: rules validate from it
+            remember_bundled_data(value)  # (a stale file's would outlive it: never kept)
         return value
 
 

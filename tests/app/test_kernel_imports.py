@@ -284,3 +284,23 @@ def test_a_packed_scenario_that_is_not_its_entry_is_refused(tmp_path: Path) -> N
     bank = LazyBank([(entry, base64.b64decode(second["packed"]))], _unpack)
     with pytest.raises(ValueError, match="banque partagée incohérente"):
         bank[first["id"]]
+
+
+def test_a_stale_shared_file_never_lends_its_rules(tmp_path: Path) -> None:
+    """The rules in a shared file made from older files are not used, not even for the check
+    that replaces it: a trainer's corrected rules file is what the bank is checked against."""
+    import yaml
+
+    from scenarios.sources import bundled_data
+
+    bank = tmp_path / "bank"
+    shutil.copytree(ROOT / "scenarios" / "bank", bank)
+    cache = tmp_path / "var" / "app" / "banque-verifiee.json"
+    fresh = shared_graded_bank(bank, None, cache)
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    data["fingerprint"].insert(0, "plus ancien")
+    data["bundled"]["data/obligations.yaml"]["hors_champ"] = []  # what the older files said
+    cache.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert shared_graded_bank(bank, None, cache) == fresh
+    real = (ROOT / "scenarios" / "data" / "obligations.yaml").read_text(encoding="utf-8")
+    assert bundled_data("data/obligations.yaml") == yaml.safe_load(real)
