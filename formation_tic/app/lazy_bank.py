@@ -35,15 +35,16 @@ class LazyBank(Mapping[str, Scenario]):
 
     def __init__(self, items: Sequence[tuple[BankEntry, bytes]], load: Callable[[bytes], Scenario]) -> None:
         self.entries: tuple[BankEntry, ...] = tuple(entry for entry, _ in items)
-        self._packed = {entry.id: packed for entry, packed in items}
+        self._packed = {entry.id: (entry, packed) for entry, packed in items}
         self._load = load
         self._read: dict[str, Scenario] = {}
 
     def __getitem__(self, scenario_id: str) -> Scenario:
         scenario = self._read.get(scenario_id)
         if scenario is None:
-            scenario = self._load(self._packed[scenario_id])
-            if BankEntry.of(scenario) not in self.entries:
+            entry, packed = self._packed[scenario_id]
+            scenario = self._load(packed)
+            if BankEntry.of(scenario) != entry:
                 raise ValueError(f"banque partagée incohérente : {scenario.id} lu pour {scenario_id}")
             self._read[scenario_id] = scenario
         return scenario

@@ -280,10 +280,12 @@ def test_a_packed_scenario_that_is_not_its_entry_is_refused(tmp_path: Path) -> N
     settings = _prepared_data_dir(tmp_path)
     data = json.loads(settings.paths.bank_cache.read_text(encoding="utf-8"))
     first, second = data["scenarios"][:2]
-    entry = BankEntry(first["id"], first["theme"], first["kind"])
-    bank = LazyBank([(entry, base64.b64decode(second["packed"]))], _unpack)
-    with pytest.raises(ValueError, match="banque partagée incohérente"):
-        bank[first["id"]]
+    entries = [BankEntry(e["id"], e["theme"], e["kind"]) for e in (first, second)]
+    swapped = [base64.b64decode(second["packed"]), base64.b64decode(first["packed"])]
+    bank = LazyBank(list(zip(entries, swapped, strict=True)), _unpack)
+    for entry in entries:  # each is a sound scenario of the bank, under the other's entry
+        with pytest.raises(ValueError, match="banque partagée incohérente"):
+            bank[entry.id]
 
 
 def test_a_stale_shared_file_never_lends_its_rules(tmp_path: Path) -> None:
